@@ -1,0 +1,49 @@
+"""The `bloomtune` command line (Typer).
+
+In: argv. Out: with `--json`, exactly one JSON object on stdout; otherwise a short human summary.
+Exit 0 on success; 1 on a handled error (`BloomtuneError`, unreachable database) with a one-line message
+on stderr and no traceback; 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from core.cli import data, serve
+from core.errors import BloomtuneError
+
+app = typer.Typer(
+    name="bloomtune",
+    help="Bloomtune: collect, review and curate chatbot conversations; build training sets; fine-tune.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+db_app.command("upgrade")(data.db_upgrade)
+app.add_typer(db_app, name="db")
+app.command("import")(data.import_command)
+app.command("demo")(data.demo_command)
+app.command("stats")(data.stats_command)
+app.command("dashboard")(serve.dashboard_command)
+
+
+def main() -> None:
+    """Console entry point: run the app, turning handled errors into one line and exit code 1."""
+    try:
+        app()
+    except BloomtuneError as exc:
+        _fail(str(exc), 1)
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
+        _fail(f"database error: {reason}", 1)
+    except KeyboardInterrupt:
+        _fail("interrupted; finished batches are stored, run the same command again to complete", 130)
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stderr.write(f"error: {message}\n")
+    raise SystemExit(code)

@@ -1,0 +1,57 @@
+"""How CLI commands report: one JSON object, or a readable summary, and a progress bar on terminals.
+
+In: a result dict. Out: text on stdout (JSON when asked), progress on stderr only when it is a terminal.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import orjson
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+_err = Console(stderr=True)
+
+
+def emit(result: dict[str, Any], as_json: bool, summary: Callable[[dict[str, Any]], str]) -> None:
+    if as_json:
+        sys.stdout.write(orjson.dumps(result, default=str).decode() + "\n")
+    else:
+        sys.stdout.write(summary(result).rstrip() + "\n")
+
+
+@contextmanager
+def byte_progress(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar over `total` bytes when stderr is a terminal and the work is large; else None."""
+    if not _err.is_terminal or total < 5_000_000:
+        yield None
+        return
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=_err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+@contextmanager
+def count_progress(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar over `total` items when stderr is a terminal; else None."""
+    if not _err.is_terminal:
+        yield None
+        return
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), "{task.completed}/{task.total}",
+        TimeRemainingColumn(), console=_err, transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.update(task, completed=done)

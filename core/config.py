@@ -1,0 +1,136 @@
+"""Settings: every knob of Bloomtune, declared once with its help text.
+
+In: environment variables (and an optional `.env` file in the working directory).
+Out: a validated, immutable `Settings` object from `get_settings()`.
+
+Each field's `description` is the documentation; the README's settings table lists every field
+(a test checks it). Outside development mode a placeholder secret refuses to load.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import ConfigError
+
+PLACEHOLDER_SECRET = "change-me"
+DEFAULT_DATABASE_URL = "sqlite:///./data/bloomtune.db"
+
+
+class Settings(BaseSettings):
+    """Bloomtune's configuration, read from the environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    # -- core --------------------------------------------------------------------------------------
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL of the database: the embedded SQLite file by default, "
+        "or `postgresql+psycopg://user@host:5432/db`.",
+    )
+    dev_mode: bool = Field(
+        False,
+        description="Development mode: signs in a demo admin without a password and shows a banner. "
+        "Never switch it on for real data.",
+    )
+    pseudonym_key: SecretStr = Field(
+        SecretStr(PLACEHOLDER_SECRET),
+        description="Secret key for the keyed hash (HMAC-SHA256) that pseudonymises end-user ids at ingest. "
+        "Required outside development mode; changing it breaks the link to earlier pseudonyms.",
+    )
+    import_batch_size: int = Field(
+        2000, ge=1, le=50_000, description="Records per database transaction during import."
+    )
+
+    # -- success-metric targets (DESIGN.md §7) ------------------------------------------------------
+    target_satisfaction: float = Field(
+        4.0, ge=1, le=5, description="Target mean user rating (stars, 1-5); below it is a breach."
+    )
+    target_p95_latency_ms: float = Field(
+        2000, gt=0, description="Target 95th-percentile response time in milliseconds; above it is a breach."
+    )
+    target_success_rate: float = Field(
+        0.99, ge=0, le=1, description="Target share of chatbot calls that succeed; below it is a breach."
+    )
+    target_cost_per_interaction_usd: float = Field(
+        0.01, ge=0, description="Target inference cost per interaction in USD; above it is a breach."
+    )
+    target_medical_accuracy: float = Field(
+        0.95,
+        ge=0,
+        le=1,
+        description="Target share of clinician-reviewed answers judged accurate; below it is a breach.",
+    )
+
+    # -- training readiness (DESIGN.md §5) ----------------------------------------------------------
+    readiness_min_examples: int = Field(
+        100, ge=1, description="Unique high-quality examples needed before training is allowed."
+    )
+    readiness_min_per_topic: int = Field(
+        5, ge=0, description="High-quality examples needed in every core topic."
+    )
+
+    # -- provider credentials (never stored in the database, never logged) --------------------------
+    openai_api_key: SecretStr | None = Field(None, description="OpenAI API key for fine-tuning and chat.")
+    openai_base_url: str | None = Field(
+        None, description="Override of the OpenAI API base URL (a proxy or a compatible server)."
+    )
+    azure_openai_api_key: SecretStr | None = Field(None, description="Azure OpenAI API key.")
+    azure_openai_endpoint: str | None = Field(
+        None, description="Azure OpenAI resource endpoint, e.g. `https://NAME.openai.azure.com`."
+    )
+    azure_openai_api_version: str = Field(
+        "2025-04-01-preview", description="Azure OpenAI API version used by the SDK."
+    )
+    google_cloud_project: str | None = Field(None, description="Google Cloud project for Vertex AI tuning.")
+    google_cloud_location: str = Field("us-central1", description="Vertex AI region.")
+    vertex_gcs_bucket: str | None = Field(
+        None, description="GCS bucket (`gs://…`) where Vertex AI training files are uploaded."
+    )
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if not self.dev_mode and self.pseudonym_key.get_secret_value() in ("", PLACEHOLDER_SECRET):
+            raise ConfigError(
+                "PSEUDONYM_KEY is not set (it still holds the placeholder). Set it to a long random value, "
+                "e.g. `export PSEUDONYM_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`, "
+                "or set DEV_MODE=1 for a local demo."
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        """The database file of a file-backed SQLite URL, else None."""
+        prefix = "sqlite:///"
+        if not self.database_url.startswith(prefix) or self.database_url.endswith(":memory:"):
+            return None
+        return Path(self.database_url[len(prefix) :])
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    try:
+        return Settings()
+    except ConfigError:
+        raise
+    except ValueError as exc:  # pydantic.ValidationError: name the offending variables in one line
+        raise ConfigError(f"invalid settings: {_one_line(exc)}") from None
+
+
+def _one_line(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if errors is None:
+        return str(exc).splitlines()[0]
+    parts = []
+    for err in errors():
+        field = ".".join(str(p) for p in err.get("loc", ())).upper() or "settings"
+        parts.append(f"{field}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts)

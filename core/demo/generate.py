@@ -1,0 +1,2 @@
+def generate_demo(**kwargs):
+    raise NotImplementedError

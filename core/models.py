@@ -1,0 +1,287 @@
+"""The domain as typed SQLAlchemy 2 tables (DESIGN.md §3).
+
+In: nothing (declarations only). Out: the ORM classes and `Base.metadata`, which the Alembic
+migrations in `core/migrations/` mirror. Every timestamp is naive UTC, on SQLite and PostgreSQL alike.
+Enumerated columns are short strings whose allowed values live in `core.vocab`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+ID = String(64)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+class Conversation(Base):
+    __tablename__ = "conversation"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    user_pseudonym: Mapped[str | None] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    app_version: Mapped[str | None] = mapped_column(String(32))
+    locale: Mapped[str | None] = mapped_column(String(16))
+
+
+class Interaction(Base):
+    """One assistant turn with the context that led to it."""
+
+    __tablename__ = "interaction"
+    __table_args__ = (
+        Index("ix_interaction_created_at", "created_at"),
+        Index("ix_interaction_model_created_at", "model", "created_at"),
+        Index("ix_interaction_user_created_at", "user_pseudonym", "created_at"),
+        CheckConstraint("status IN ('ok', 'error')", name="ck_interaction_status"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversation.id"), index=True)
+    user_pseudonym: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    messages: Mapped[list[Any]] = mapped_column()
+    user_message: Mapped[str] = mapped_column(Text)
+    assistant_message: Mapped[str] = mapped_column(Text)
+    model: Mapped[str | None] = mapped_column(String(200))
+    provider: Mapped[str | None] = mapped_column(String(32))
+    experiment: Mapped[str | None] = mapped_column(String(100))
+    variant: Mapped[str | None] = mapped_column(String(50))
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
+    cost_usd: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(8), default="ok")
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    pii_flags: Mapped[list[Any] | None] = mapped_column()
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    duplicate_of: Mapped[str | None] = mapped_column(ID)
+    source: Mapped[str] = mapped_column(String(16), index=True)
+    ingested_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class InteractionTopic(Base):
+    """Which core topics an interaction is about (many per interaction)."""
+
+    __tablename__ = "interaction_topic"
+    __table_args__ = (Index("ix_interaction_topic_topic", "topic"),)
+
+    interaction_id: Mapped[str] = mapped_column(
+        ForeignKey("interaction.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Rating(Base):
+    """A star rating and/or thumbs from the end user or a reviewer."""
+
+    __tablename__ = "rating"
+    __table_args__ = (
+        CheckConstraint("stars IS NULL OR (stars >= 1 AND stars <= 5)", name="ck_rating_stars"),
+        CheckConstraint("thumbs IS NULL OR thumbs IN ('up', 'down')", name="ck_rating_thumbs"),
+        CheckConstraint("source IN ('user', 'reviewer')", name="ck_rating_source"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    interaction_id: Mapped[str] = mapped_column(ForeignKey("interaction.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    stars: Mapped[int | None] = mapped_column(SmallInteger)
+    thumbs: Mapped[str | None] = mapped_column(String(4))
+    comment: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Review(Base):
+    """The current review state of an interaction; `version` guards against lost updates."""
+
+    __tablename__ = "review"
+
+    interaction_id: Mapped[str] = mapped_column(
+        ForeignKey("interaction.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    ideal_answer: Mapped[str | None] = mapped_column(Text)
+    clinical_verdict: Mapped[str | None] = mapped_column(String(16))
+    reviewer: Mapped[str | None] = mapped_column(String(255))
+    notes: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class DatasetVersion(Base):
+    """An immutable training-set snapshot; never mutated after creation except the erasure mark."""
+
+    __tablename__ = "dataset_version"
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_dataset_version_name_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    spec: Mapped[dict[str, Any]] = mapped_column()
+    system_prompt: Mapped[str | None] = mapped_column(Text)
+    counts: Mapped[dict[str, Any]] = mapped_column()
+    token_stats: Mapped[dict[str, Any]] = mapped_column()
+    files: Mapped[dict[str, Any]] = mapped_column()
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    contains_erased_data: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DatasetMember(Base):
+    """Lineage: which interaction (and whose) went into which dataset version, and in which split."""
+
+    __tablename__ = "dataset_member"
+
+    dataset_version_id: Mapped[int] = mapped_column(ForeignKey("dataset_version.id"), primary_key=True)
+    interaction_id: Mapped[str] = mapped_column(ID, primary_key=True, index=True)
+    user_pseudonym: Mapped[str | None] = mapped_column(String(64), index=True)
+    split: Mapped[str] = mapped_column(String(16))
+
+
+class FinetuneJob(Base):
+    __tablename__ = "finetune_job"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    base_model: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(16), default="sft")
+    dataset_version_id: Mapped[int] = mapped_column(ForeignKey("dataset_version.id"))
+    hyperparameters: Mapped[dict[str, Any]] = mapped_column()
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    next_poll_at: Mapped[datetime | None] = mapped_column(DateTime)
+    trained_tokens: Mapped[int | None] = mapped_column(Integer)
+    estimated_cost_usd: Mapped[float | None] = mapped_column(Float)
+    actual_cost_usd: Mapped[float | None] = mapped_column(Float)
+    fine_tuned_model: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class JobEvent(Base):
+    __tablename__ = "job_event"
+    __table_args__ = (UniqueConstraint("job_id", "external_id", name="uq_job_event_external"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("finetune_job.id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    ts: Mapped[datetime] = mapped_column(DateTime)
+    level: Mapped[str] = mapped_column(String(16), default="info")
+    message: Mapped[str] = mapped_column(Text)
+    step: Mapped[int | None] = mapped_column(Integer)
+    train_loss: Mapped[float | None] = mapped_column(Float)
+    valid_loss: Mapped[float | None] = mapped_column(Float)
+    accuracy: Mapped[float | None] = mapped_column(Float)
+
+
+class RegisteredModel(Base):
+    """A model in the registry: a base model in use, or one that a fine-tune produced."""
+
+    __tablename__ = "model"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    base_model: Mapped[str | None] = mapped_column(String(200))
+    endpoint: Mapped[str | None] = mapped_column(String(500))
+    source_job_id: Mapped[int | None] = mapped_column(ForeignKey("finetune_job.id"))
+    dataset_version_id: Mapped[int | None] = mapped_column(ForeignKey("dataset_version.id"))
+    status: Mapped[str] = mapped_column(String(16), default="candidate")
+    base_retirement_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Experiment(Base):
+    __tablename__ = "experiment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    control_model: Mapped[str] = mapped_column(String(255))
+    treatment_model: Mapped[str] = mapped_column(String(255))
+    treatment_share: Mapped[float] = mapped_column(Float, default=0.5)
+    salt: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision: Mapped[str | None] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Price(Base):
+    """USD per million tokens for one model, valid from `effective_from` until a newer row."""
+
+    __tablename__ = "price"
+    __table_args__ = (UniqueConstraint("model", "effective_from", name="uq_price_model_from"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(String(200))
+    input_per_1m: Mapped[float] = mapped_column(Float)
+    output_per_1m: Mapped[float] = mapped_column(Float)
+    training_per_1m: Mapped[float | None] = mapped_column(Float)
+    effective_from: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(255))
+
+
+class AppUser(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    role: Mapped[str | None] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ApiKey(Base):
+    """An app key for the collector; only its SHA-256 is stored."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ts: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(255), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str | None] = mapped_column(String(255))
+    details: Mapped[dict[str, Any]] = mapped_column()
