@@ -1,6 +1,7 @@
 """Settings: every knob of Bloomtune, declared once with its help text.
 
-In: environment variables (and an optional `.env` file in the working directory).
+In: environment variables, then an optional `.env` file, then `.streamlit/secrets.toml` (top-level keys), all
+relative to the working directory; the first that sets a value wins.
 Out: a validated, immutable `Settings` object from `get_settings()`.
 
 Each field's `description` is the documentation; the README's settings table lists every field
@@ -13,18 +14,37 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from core.errors import ConfigError
 
 PLACEHOLDER_SECRET = "change-me"
 DEFAULT_DATABASE_URL = "sqlite:///./data/bloomtune.db"
+SECRETS_TOML = Path(".streamlit/secrets.toml")
 
 
 class Settings(BaseSettings):
     """Bloomtune's configuration, read from the environment."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", toml_file=SECRETS_TOML, extra="ignore", frozen=True, case_sensitive=False
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, dotenv_settings, TomlConfigSettingsSource(settings_cls))
 
     # -- core --------------------------------------------------------------------------------------
     database_url: str = Field(
@@ -101,17 +121,6 @@ class Settings(BaseSettings):
                 "or set DEV_MODE=1 for a local demo."
             )
         return self
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
-    def sqlite_path(self) -> Path | None:
-        """The database file of a file-backed SQLite URL, else None."""
-        prefix = "sqlite:///"
-        if not self.database_url.startswith(prefix) or self.database_url.endswith(":memory:"):
-            return None
-        return Path(self.database_url[len(prefix) :])
 
 
 @lru_cache(maxsize=1)

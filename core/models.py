@@ -38,6 +38,7 @@ class Base(DeclarativeBase):
 
 class Conversation(Base):
     __tablename__ = "conversation"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     user_pseudonym: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -85,7 +86,7 @@ class InteractionTopic(Base):
     """Which core topics an interaction is about (many per interaction)."""
 
     __tablename__ = "interaction_topic"
-    __table_args__ = (Index("ix_interaction_topic_topic", "topic"),)
+    __table_args__ = (Index("ix_interaction_topic_topic", "topic"), {"sqlite_with_rowid": False})
 
     interaction_id: Mapped[str] = mapped_column(
         ForeignKey("interaction.id", ondelete="CASCADE"), primary_key=True

@@ -1,26 +1,83 @@
 """SQL building blocks that differ between SQLite and PostgreSQL, written once.
 
-In: a session (for its dialect) or a column. Out: statements and expressions that run on both:
-`insert_ignoring_conflicts()` (INSERT … ON CONFLICT DO NOTHING) and `day()` (the calendar day of a
-timestamp, as ISO text, fit for GROUP BY).
+In: a session (for its dialect), a table and rows, or a column. Out:
+- `bulk_insert()`: one driver-level executemany (INSERT … [ON CONFLICT DO NOTHING]) with values adapted
+  once per column — the ingest hot path, several times faster than ORM or Core parameter processing;
+- `lock_for_ingest()`: serialises ingest transactions so "is this id new?" stays true until commit;
+- `day()`: the calendar day of a timestamp as `YYYY-MM-DD` text, fit for GROUP BY.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Table
-from sqlalchemy.dialects import postgresql, sqlite
+import orjson
+from sqlalchemy import JSON, DateTime, String, Table, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
+_INGEST_LOCK_KEY = 0x6B7A_1E57  # any constant shared by every Bloomtune process
 
-def insert_ignoring_conflicts(session: Session, table: Table) -> Any:
-    """`INSERT INTO table … ON CONFLICT DO NOTHING` in the session's dialect."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
+
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def bulk_insert(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], *, ignore_conflicts: bool = False
+) -> int:
+    """Insert `rows` (dicts with the same keys) in one executemany; returns the number of rows stored."""
+    if not rows:
+        return 0
+    columns = list(rows[0])
+    sqlite = dialect_of(session) == "sqlite"
+    mark = "?" if sqlite else "%s"
+    statement = (
+        f"INSERT INTO {table.name} ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) "
+        f"VALUES ({', '.join([mark] * len(columns))})"
+        + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
+    )
+    adapters = [_adapter(table, column, sqlite) for column in columns]
+    params = [tuple(adapt(row[c]) for adapt, c in zip(adapters, columns, strict=True)) for row in rows]
+    result = session.connection().exec_driver_sql(statement, params)
+    return int(result.rowcount)
+
+
+def _adapter(table: Table, column: str, sqlite: bool) -> Callable[[Any], Any]:
+    kind = table.c[column].type
+    if isinstance(kind, JSON):
+        return _json
+    if sqlite and isinstance(kind, DateTime):
+        return _sqlite_datetime
+    return _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    """The text form SQLAlchemy's SQLite dialect stores and reads back."""
+    return None if value is None else value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def lock_for_ingest(session: Session) -> None:
+    """Hold the ingest lock until the session's transaction ends.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: a write transaction, which SQLite grants to one
+    connection at a time (BEGIN IMMEDIATE's effect, taken by touching the lock-free `alembic_version`).
+    """
+    if dialect_of(session) == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INGEST_LOCK_KEY})
+    else:
+        session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 0"))
 
 
 class day(FunctionElement[str]):  # noqa: N801 - reads like the SQL function it stands for

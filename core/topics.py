@@ -1,9 +1,10 @@
 """Core-topic tagging of interactions (DESIGN.md §5).
 
 In: the user's question (and optionally the answer). Out: the sorted list of core topics it is about,
-from `core.vocab.CORE_TOPICS`. Rules are word patterns compiled once; tagging a message costs a few
-microseconds, so it runs inline at ingest. The question decides; the answer only breaks a tie when the
-question alone matched nothing.
+from `core.vocab.CORE_TOPICS`. The text is split into lower-case words once; a topic matches through a
+whole word, a word stem (`ovulat` matches ovulation, ovulating…) or a phrase of consecutive words. That
+is a few dict and substring look-ups per message, cheap enough to run inline at ingest. The question
+decides; the answer is only consulted when the question alone matched nothing.
 """
 
 from __future__ import annotations
@@ -11,35 +12,124 @@ from __future__ import annotations
 import re
 from typing import Final
 
-_PATTERNS: Final = {
-    "period": r"periods?|menstrua\w*|bleed\w*|spotting|flow|tampons?|pads?|menstrual cups?|"
-    r"missed (?:my )?period|late period|heavy (?:bleeding|periods?)|clots?",
-    "ovulation": r"ovulat\w*|fertile window|lh surge|egg (?:is )?released|mittelschmerz|"
-    r"cervical mucus|basal (?:body )?temperature",
-    "pms": r"pms|pmdd|premenstrual|before (?:my|your|the) period|week before",
-    "cycle_tracking": r"cycle length|track\w*|irregular|regular cycles?|\d+[- ]day cycles?|"
-    r"cycle (?:is|was|has been)|my cycle|app predict\w*|log(?:ging)? (?:my )?(?:period|cycle)|calendar",
-    "cramps_pain": r"cramp\w*|pain\w*|hurts?|aches?|ibuprofen|painkillers?|endometriosis|dysmenorrh\w*|"
-    r"heating pad|sore",
-    "fertility": r"fertil\w*|conceiv\w*|conception|trying to (?:get pregnant|conceive)|ttc|infertil\w*|"
-    r"ivf|egg quality|get pregnant faster",
-    "contraception": r"contracept\w*|birth control|the pill|pills?|iud|coil|condoms?|implant|"
-    r"morning[- ]after|emergency pill|depo|patch|nuvaring|vaginal ring|withdrawal method",
-    "pregnancy": r"pregnan\w*|pregnancy tests?|expecting|implantation|miscarriage|trimester|"
-    r"morning sickness|positive test",
-    "menopause": r"menopaus\w*|perimenopaus\w*|post-?menopaus\w*|hot flash\w*|hot flush\w*|night sweats|"
-    r"hrt|hormone replacement",
-    "mood": r"mood\w*|sad|depress\w*|anxi\w*|irritab\w*|emotional|cry\w*|angry|anger|low mood|"
-    r"mental health|stress\w*|feel(?:ing)? down|self-harm",
+_RULES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
+    "period": {
+        "words": ("period", "periods", "flow", "spotting", "tampon", "tampons", "clots"),
+        "stems": ("menstrua", "bleed"),
+        "phrases": ("menstrual cup", "heavy bleeding", "missed period", "late period"),
+    },
+    "ovulation": {
+        "words": ("mittelschmerz",),
+        "stems": ("ovulat",),
+        "phrases": (
+            "fertile window",
+            "lh surge",
+            "egg released",
+            "egg is released",
+            "cervical mucus",
+            "basal",
+        ),
+    },
+    "pms": {
+        "words": ("pms", "pmdd"),
+        "stems": ("premenstrua",),
+        "phrases": ("before my period", "before your period", "before the period", "week before"),
+    },
+    "cycle_tracking": {
+        "words": ("irregular", "calendar"),
+        "stems": ("track",),
+        "phrases": (
+            "cycle length",
+            "day cycle",
+            "my cycle",
+            "regular cycle",
+            "cycle is",
+            "cycle was",
+            "cycle has",
+            "app predict",
+            "log my",
+        ),
+    },
+    "cramps_pain": {
+        "words": ("hurt", "hurts", "ache", "aches", "ibuprofen", "painkiller", "painkillers", "sore"),
+        "stems": ("cramp", "pain", "endometrio", "dysmenorr"),
+        "phrases": ("heating pad",),
+    },
+    "fertility": {
+        "words": ("conception", "ttc", "ivf"),
+        "stems": ("fertil", "infertil", "conceiv"),
+        "phrases": ("trying to get pregnant", "egg quality", "get pregnant faster"),
+    },
+    "contraception": {
+        "words": (
+            "pill",
+            "pills",
+            "iud",
+            "coil",
+            "condom",
+            "condoms",
+            "implant",
+            "depo",
+            "patch",
+            "nuvaring",
+        ),
+        "stems": ("contracept",),
+        "phrases": ("birth control", "morning after", "emergency pill", "vaginal ring", "withdrawal method"),
+    },
+    "pregnancy": {
+        "words": ("expecting", "implantation", "miscarriage", "trimester"),
+        "stems": ("pregnan",),
+        "phrases": ("morning sickness", "positive test"),
+    },
+    "menopause": {
+        "words": ("hrt",),
+        "stems": ("menopaus", "perimenopaus", "postmenopaus"),
+        "phrases": ("hot flash", "hot flush", "night sweats", "hormone replacement", "post menopaus"),
+    },
+    "mood": {
+        "words": ("sad", "angry", "anger", "emotional"),
+        "stems": ("mood", "depress", "anxi", "irritab", "cry", "stress"),
+        "phrases": ("low mood", "mental health", "feel down", "feeling down", "self harm"),
+    },
 }
-_COMPILED: Final = {
-    topic: re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE) for topic, pattern in _PATTERNS.items()
-}
+
+_WORD: Final = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def _index(kind: str) -> dict[str, frozenset[str]]:
+    index: dict[str, set[str]] = {}
+    for topic, rules in _RULES.items():
+        for key in rules[kind]:
+            index.setdefault(key, set()).add(topic)
+    return {key: frozenset(topics) for key, topics in index.items()}
+
+
+_WORDS: Final = _index("words")
+_STEMS: Final = _index("stems")
+_STEM_LENGTHS: Final = sorted({len(stem) for stem in _STEMS})
+_PHRASES: Final = _index("phrases")
+
+
+def _topics_in(text: str) -> set[str]:
+    words = _WORD.findall(text.lower())
+    found: set[str] = set()
+    for word in words:
+        if word in _WORDS:
+            found |= _WORDS[word]
+        for length in _STEM_LENGTHS:
+            stem = word[:length]
+            if stem in _STEMS:
+                found |= _STEMS[stem]
+    joined = f" {' '.join(words)} "
+    for phrase, topics in _PHRASES.items():
+        if f" {phrase}" in joined and not topics <= found:
+            found |= topics
+    return found
 
 
 def tag(question: str, answer: str = "") -> list[str]:
     """The core topics of one exchange, sorted; empty when nothing matches."""
-    topics = [topic for topic, rx in _COMPILED.items() if rx.search(question)]
+    topics = _topics_in(question)
     if not topics and answer:
-        topics = [topic for topic, rx in _COMPILED.items() if rx.search(answer)]
+        topics = _topics_in(answer)
     return sorted(topics)

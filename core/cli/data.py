@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 from core.auth import cli_principal
 from core.cli.output import byte_progress, count_progress, emit
 from core.config import get_settings
-from core.db import get_engine, session_scope
 from core.dataset.readiness import assess
+from core.db import get_engine, session_scope
 from core.demo import generate_demo
 from core.ingest.importer import import_files
 from core.migrate import ensure_current, upgrade

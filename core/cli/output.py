@@ -50,8 +50,12 @@ def count_progress(total: int, label: str) -> Iterator[Callable[[int], None] | N
         yield None
         return
     with Progress(
-        "[progress.description]{task.description}", BarColumn(), "{task.completed}/{task.total}",
-        TimeRemainingColumn(), console=_err, transient=True,
+        "[progress.description]{task.description}",
+        BarColumn(),
+        "{task.completed}/{task.total}",
+        TimeRemainingColumn(),
+        console=_err,
+        transient=True,
     ) as bar:
         task = bar.add_task(label, total=total)
         yield lambda done: bar.update(task, completed=done)

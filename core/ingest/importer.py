@@ -119,7 +119,9 @@ def _flush(batch: list[Record], writer: IngestWriter, report: ImportReport, sess
     batch.clear()
 
 
-def _records(path: Path, fmt: Format, progress: Progress | None) -> Iterator[tuple[int, Record | RecordError]]:
+def _records(
+    path: Path, fmt: Format, progress: Progress | None
+) -> Iterator[tuple[int, Record | RecordError]]:
     """(line number, parsed record or the reason it failed) for every record in the file."""
     if fmt == "csv" or (fmt == "auto" and path.suffix.lower() == ".csv"):
         yield from _csv_records(path, progress)

@@ -19,13 +19,13 @@ from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from typing_extensions import TypedDict
 
 from core.vocab import INTERACTION_STATUSES
 
 Format = Literal["auto", "openai", "native", "csv"]
 FORMATS: tuple[str, ...] = ("auto", "openai", "native", "csv")
 _ID_NAMESPACE = uuid.UUID("6b9a4c52-5a0e-4c1f-9d43-3f0b3b1e8a10")
-_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 _NATIVE_KEYS = frozenset({"id", "conversation_id", "user_id", "created_at", "status"})
 _METADATA_FIELDS = (
     "user_id",
@@ -48,18 +48,14 @@ class RecordError(ValueError):
     """A record that cannot be stored; `str()` is the reason shown to the user."""
 
 
-class Message(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+Role = Literal["system", "developer", "user", "assistant", "tool"]
 
-    role: str
+
+class Message(TypedDict):
+    """One chat turn; extra keys (name, tool_calls…) are dropped at ingest."""
+
+    role: Role
     content: str
-
-    @field_validator("role")
-    @classmethod
-    def _known_role(cls, role: str) -> str:
-        if role not in _ROLES:
-            raise ValueError(f"unknown role {role!r} (expected one of {', '.join(sorted(_ROLES))})")
-        return role
 
 
 class Record(BaseModel):
@@ -110,21 +106,21 @@ class Record(BaseModel):
     @field_validator("messages")
     @classmethod
     def _has_a_question_and_an_answer(cls, messages: list[Message], info: ValidationInfo) -> list[Message]:
-        if not any(m.role == "user" for m in messages):
+        if not any(m["role"] == "user" for m in messages):
             raise ValueError("there is no user message")
-        if info.data.get("status", "ok") == "ok" and messages[-1].role != "assistant":
+        if info.data.get("status", "ok") == "ok" and messages[-1]["role"] != "assistant":
             raise ValueError("the last message must be the assistant's answer")
         return messages
 
     @property
     def user_message(self) -> str:
         """The user's last question before the answer."""
-        return next(m.content for m in reversed(self.messages) if m.role == "user")
+        return next(m["content"] for m in reversed(self.messages) if m["role"] == "user")
 
     @property
     def assistant_message(self) -> str:
         last = self.messages[-1]
-        return last.content if last.role == "assistant" else ""
+        return last["content"] if last["role"] == "assistant" else ""
 
 
 def parse_json_line(raw: bytes | str, fmt: Format) -> Record:
@@ -159,14 +155,16 @@ def parse_native(obj: dict[str, Any]) -> Record:
 
 def parse_csv_row(row: dict[str, str | None]) -> Record:
     """A CSV row: one question and its answer, optional system prompt and metadata columns."""
-    values = {key.strip(): value for key, value in row.items() if key and value not in (None, "")}
+    values: dict[str, Any] = {
+        key.strip(): value for key, value in row.items() if key and value not in (None, "")
+    }
     question, answer = values.pop("user_message", None), values.pop("assistant_message", None)
     if not question:
         raise RecordError("user_message: the column is empty")
     if not answer and values.get("status", "ok") == "ok":
         raise RecordError("assistant_message: the column is empty")
     system = values.pop("system_prompt", None)
-    messages = [{"role": "system", "content": system}] if system else []
+    messages: list[dict[str, str]] = [{"role": "system", "content": system}] if system else []
     messages.append({"role": "user", "content": question})
     if answer:
         messages.append({"role": "assistant", "content": answer})

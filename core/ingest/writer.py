@@ -2,20 +2,20 @@
 
 In: a batch of validated `Record`s and the caller's session. Out: the rows added to the session
 (conversation, interaction, interaction_topic, rating) and a `WriteResult` saying which ids were new and
-which were already stored. Idempotent by interaction id, race-free through INSERT … ON CONFLICT DO
-NOTHING … RETURNING; the caller commits, so a batch is all-or-nothing.
+which were already stored. Idempotent by interaction id, race-free through
+the ingest lock (`core.sql.lock_for_ingest`) held from the id check to the commit; the caller commits,
+so a batch is all-or-nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from core import topics
@@ -24,9 +24,9 @@ from core.ingest.records import Record
 from core.models import Conversation, Interaction, InteractionTopic, Rating
 from core.prices import PriceBook
 from core.pseudonym import Pseudonymizer
-from core.sql import insert_ignoring_conflicts
+from core.sql import bulk_insert, lock_for_ingest
 
-_SPACES = re.compile(r"\s+")
+_LOOKUP_CHUNK = 5000
 _TABLES: dict[str, Table] = {
     "conversation": Conversation.__table__,  # type: ignore[dict-item]
     "interaction": Interaction.__table__,  # type: ignore[dict-item]
@@ -43,7 +43,7 @@ class WriteResult:
 
 def content_hash(question: str, answer: str) -> str:
     """Hash of the normalised question and answer: equal for exact duplicates up to case and spacing."""
-    normal = _SPACES.sub(" ", f"{question}\x1f{answer}".lower()).strip()
+    normal = "\x00".join(" ".join(part.lower().split()) for part in (question, answer))
     return hashlib.sha256(normal.encode()).hexdigest()
 
 
@@ -82,18 +82,35 @@ class IngestWriter:
             first.setdefault(record.id, record)
         if not first:
             return WriteResult()
+        lock_for_ingest(self._session)  # until commit, nobody else can store one of these ids
+        stored = self._already_stored(list(first))
+        new = {record_id: record for record_id, record in first.items() if record_id not in stored}
         now = self._now()
-        rows = [self._interaction_row(record, now) for record in first.values()]
-        self._insert("conversation", self._conversation_rows(first.values(), rows))
-        inserted = self._insert("interaction", rows, returning=True)
-        self._insert("topic", [t for row in rows if row["id"] in inserted for t in self._topic_rows(row)])
-        self._insert("rating", [r for i in inserted for r in self._rating_rows(first[i], now)])
+        rows = [self._interaction_row(record, now) for record in new.values()]
+        bulk_insert(
+            self._session,
+            _TABLES["conversation"],
+            self._conversation_rows(new.values(), rows),
+            ignore_conflicts=True,
+        )
+        bulk_insert(self._session, _TABLES["interaction"], rows)
+        bulk_insert(self._session, _TABLES["topic"], [t for row in rows for t in self._topic_rows(row)])
+        bulk_insert(
+            self._session, _TABLES["rating"], [r for rec in new.values() for r in self._rating_rows(rec, now)]
+        )
         result, seen = WriteResult(), set()
         for record in records:
-            fresh = record.id in inserted and record.id not in seen
+            fresh = record.id in new and record.id not in seen
             (result.accepted if fresh else result.duplicates).append(record.id)
             seen.add(record.id)
         return result
+
+    def _already_stored(self, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), _LOOKUP_CHUNK):
+            chunk = ids[start : start + _LOOKUP_CHUNK]
+            found.update(self._session.scalars(select(Interaction.id).where(Interaction.id.in_(chunk))))
+        return found
 
     def _interaction_row(self, record: Record, now: datetime) -> dict[str, Any]:
         question, answer = record.user_message, record.assistant_message
@@ -105,7 +122,7 @@ class IngestWriter:
             "conversation_id": record.conversation_id or f"c-{record.id}",
             "user_pseudonym": self._pseudonymize(record.user_id),
             "created_at": record.created_at or now,
-            "messages": [m.model_dump() for m in record.messages],
+            "messages": record.messages,
             "user_message": question,
             "assistant_message": answer,
             "model": record.model,
@@ -163,13 +180,3 @@ class IngestWriter:
                 "created_at": record.created_at or now,
             }
         ]
-
-    def _insert(self, table: str, rows: list[dict[str, Any]], *, returning: bool = False) -> set[str]:
-        if not rows:
-            return set()
-        statement = insert_ignoring_conflicts(self._session, _TABLES[table])
-        if not returning:
-            self._session.execute(statement, rows)
-            return set()
-        result = self._session.execute(statement.returning(_TABLES[table].c.id), rows)
-        return set(result.scalars())

@@ -71,6 +71,7 @@ def upgrade() -> None:
         sa.Column("app_version", sa.String(length=32), nullable=True),
         sa.Column("locale", sa.String(length=16), nullable=True),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("conversation", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_conversation_user_pseudonym"), ["user_pseudonym"], unique=False)
@@ -246,6 +247,7 @@ def upgrade() -> None:
         sa.Column("topic", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(["interaction_id"], ["interaction.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("interaction_id", "topic"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("interaction_topic", schema=None) as batch_op:
         batch_op.create_index("ix_interaction_topic_topic", ["topic"], unique=False)

@@ -1,0 +1,220 @@
+"""The Overview page's numbers, every one computed by the database.
+
+In: a session and the acting principal (needs `VIEW_METRICS`). Out: an `Overview` — headline counts and
+rates, the distribution of user star ratings, interactions per day and per model.
+
+Each query is shaped for a million interactions on SQLite and PostgreSQL alike:
+- counts come from covering indexes (`created_at`, `(user_pseudonym, created_at)`, `conversation_id`);
+- the error count filters on `status`, which has no index yet: it scans the table (see the lead's notes);
+- user-rating statistics are one pass over the narrow `rating` table with conditional sums;
+- interactions per day are range counts on the `created_at` index, one scalar subquery per day in a single
+  statement, which is several times cheaper than grouping a million timestamps by their day;
+- p95 latency is taken over the latest `LATENCY_SAMPLE` interactions only, so it stays a bounded read.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from core.auth import Permission, Principal, require
+from core.models import Interaction, Rating
+
+STARS = (1, 2, 3, 4, 5)
+MAX_DAYS = 366  # one scalar subquery per day; stays far below SQLite's and PostgreSQL's column limits
+LATENCY_SAMPLE = 1000
+LATENCY_PERCENTILE = 0.95
+
+
+@dataclass(frozen=True)
+class Headline:
+    """All-time counts, and the user-rating statistics over every user rating."""
+
+    interactions: int = 0
+    conversations: int = 0
+    users: int = 0
+    errors: int = 0
+    rated_interactions: int = 0
+    star_ratings: int = 0
+    mean_stars: float | None = None
+    thumbs_up: int = 0
+    thumbs_total: int = 0
+    p95_latency_ms: int | None = None
+    latency_sample: int = 0
+
+    @property
+    def share_rated(self) -> float | None:
+        """Share of interactions with at least one user rating (stars or thumbs)."""
+        return _ratio(self.rated_interactions, self.interactions)
+
+    @property
+    def thumbs_up_rate(self) -> float | None:
+        return _ratio(self.thumbs_up, self.thumbs_total)
+
+    @property
+    def error_rate(self) -> float | None:
+        return _ratio(self.errors, self.interactions)
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    interactions: int
+
+
+@dataclass(frozen=True)
+class ModelCount:
+    model: str | None
+    interactions: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    headline: Headline = field(default_factory=Headline)
+    stars: dict[int, int] = field(default_factory=lambda: dict.fromkeys(STARS, 0))
+    per_day: list[DayCount] = field(default_factory=list)
+    per_model: list[ModelCount] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.headline.interactions == 0
+
+
+def overview(*, session: Session, principal: Principal) -> Overview:
+    """Everything the Overview page shows; an empty `Overview` when no interaction is stored."""
+    require(principal, Permission.VIEW_METRICS)
+    interactions, conversations, users, errors = _counts(session)
+    if interactions == 0:
+        return Overview()
+    ratings = _user_ratings(session)
+    p95, sample = _recent_latency_percentile(session)
+    headline = Headline(
+        interactions=interactions,
+        conversations=conversations,
+        users=users,
+        errors=errors,
+        rated_interactions=ratings.rated_interactions,
+        star_ratings=ratings.star_ratings,
+        mean_stars=ratings.mean_stars,
+        thumbs_up=ratings.thumbs_up,
+        thumbs_total=ratings.thumbs_total,
+        p95_latency_ms=p95,
+        latency_sample=sample,
+    )
+    return Overview(
+        headline=headline,
+        stars=ratings.stars,
+        per_day=interactions_per_day(session),
+        per_model=interactions_per_model(session),
+    )
+
+
+def _counts(session: Session) -> tuple[int, int, int, int]:
+    """(interactions, conversations, distinct users, errors) in one round trip."""
+    row = session.execute(
+        select(
+            select(func.count()).select_from(Interaction).scalar_subquery(),
+            select(func.count(func.distinct(Interaction.conversation_id))).scalar_subquery(),
+            select(func.count(func.distinct(Interaction.user_pseudonym))).scalar_subquery(),
+            select(func.count()).where(Interaction.status == "error").scalar_subquery(),
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)
+
+
+@dataclass(frozen=True)
+class _UserRatings:
+    rated_interactions: int
+    star_ratings: int
+    mean_stars: float | None
+    stars: dict[int, int]
+    thumbs_up: int
+    thumbs_total: int
+
+
+def _user_ratings(session: Session) -> _UserRatings:
+    """One pass over the end users' ratings: how many interactions are rated, stars, thumbs."""
+    star_counts = [func.sum(case((Rating.stars == star, 1), else_=0)) for star in STARS]
+    row = session.execute(
+        select(
+            func.count(func.distinct(Rating.interaction_id)),
+            func.count(Rating.stars),
+            func.avg(Rating.stars),
+            func.sum(case((Rating.thumbs == "up", 1), else_=0)),
+            func.count(Rating.thumbs),
+            *star_counts,
+        ).where(Rating.source == "user")
+    ).one()
+    return _UserRatings(
+        rated_interactions=int(row[0] or 0),
+        star_ratings=int(row[1] or 0),
+        mean_stars=float(row[2]) if row[2] is not None else None,
+        thumbs_up=int(row[3] or 0),
+        thumbs_total=int(row[4] or 0),
+        stars={star: int(count or 0) for star, count in zip(STARS, row[5:], strict=True)},
+    )
+
+
+def _recent_latency_percentile(session: Session) -> tuple[int | None, int]:
+    """(p95 latency in ms by nearest rank, sample size) over the latest `LATENCY_SAMPLE` interactions."""
+    latest = (
+        select(Interaction.latency_ms)
+        .order_by(Interaction.created_at.desc())
+        .limit(LATENCY_SAMPLE)
+        .subquery("latest")
+    )
+    timed = select(latest.c.latency_ms).where(latest.c.latency_ms.is_not(None)).subquery("timed")
+    sample = int(session.scalar(select(func.count()).select_from(timed)) or 0)
+    if sample == 0:
+        return None, 0
+    rank = math.ceil(LATENCY_PERCENTILE * sample) - 1
+    value = session.scalar(select(timed.c.latency_ms).order_by(timed.c.latency_ms).offset(rank).limit(1))
+    return (int(value) if value is not None else None), sample
+
+
+def interactions_per_day(session: Session, *, max_days: int = MAX_DAYS) -> list[DayCount]:
+    """Interactions per UTC day, from the first stored day (or `max_days` before the last) to the last.
+
+    Days without interactions are present with a count of 0, so a line chart shows the gap.
+    """
+    first, last = session.execute(
+        select(
+            select(func.min(Interaction.created_at)).scalar_subquery(),
+            select(func.max(Interaction.created_at)).scalar_subquery(),
+        )
+    ).one()
+    if first is None or last is None:
+        return []
+    last_day = last.date()
+    first_day = max(first.date(), last_day - timedelta(days=max_days - 1))
+    days = [first_day + timedelta(days=offset) for offset in range((last_day - first_day).days + 1)]
+    per_day = [
+        select(func.count())
+        .where(Interaction.created_at >= _midnight(day), Interaction.created_at < _midnight(day, 1))
+        .scalar_subquery()
+        for day in days
+    ]
+    counts = session.execute(select(*per_day)).one()
+    return [DayCount(day=day, interactions=int(count or 0)) for day, count in zip(days, counts, strict=True)]
+
+
+def interactions_per_model(session: Session) -> list[ModelCount]:
+    """Interactions per model name (None when the record did not say), most used first."""
+    rows = session.execute(
+        select(Interaction.model, func.count().label("n"))
+        .group_by(Interaction.model)
+        .order_by(func.count().desc(), Interaction.model)
+    ).all()
+    return [ModelCount(model=model, interactions=int(count)) for model, count in rows]
+
+
+def _midnight(day: date, plus_days: int = 0) -> datetime:
+    return datetime.combine(day + timedelta(days=plus_days), time.min)
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None

@@ -1,0 +1,106 @@
+"""Interactions: the stored answers, newest first, one page at a time.
+
+In: the principal from `app.py` (needs `VIEW_INTERACTIONS`), the page number and page size (kept in the
+URL as `?page=N&size=M`, so a view can be shared). Out: the page's rows from
+`core.interactions.list_interactions` in a table — user text rendered as plain text — with the total.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from core.db import get_engine, session_scope
+from core.interactions import PAGE_SIZES, Page, list_interactions
+from dashboard.context import current_principal
+
+PAGE_KEY = "page"
+SIZE_KEY = "size"
+DEFAULT_SIZE = 50
+EMPTY_STATE = (
+    "No interactions yet — import a file with `bloomtune import` or load demo data with `bloomtune demo`"
+)
+THUMBS = {"up": "👍", "down": "👎"}
+COLUMNS = {
+    "Time (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss", width="small"),
+    "Model": st.column_config.TextColumn(width="small"),
+    "Variant": st.column_config.TextColumn(width="small"),
+    "Question": st.column_config.TextColumn(width="large"),
+    "Answer": st.column_config.TextColumn(width="large"),
+    "Stars": st.column_config.NumberColumn(format="%d ★", width="small"),
+    "Thumbs": st.column_config.TextColumn(width="small"),
+    "Status": st.column_config.TextColumn(width="small"),
+    "Latency": st.column_config.NumberColumn(format="%d ms", width="small"),
+}
+
+
+def render() -> None:
+    principal = current_principal()
+    st.title("Interactions")
+    size_column, page_column, newer_column, older_column = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
+    page_size = size_column.selectbox(
+        "Rows per page",
+        PAGE_SIZES,
+        index=PAGE_SIZES.index(DEFAULT_SIZE),
+        key=SIZE_KEY,
+        bind="query-params",
+        on_change=_go_to_page,
+        args=(1,),
+    )
+    page_number = page_column.number_input("Page", min_value=1, step=1, key=PAGE_KEY, bind="query-params")
+    with session_scope(get_engine()) as session:
+        listing = list_interactions(
+            session=session, principal=principal, page=int(page_number), page_size=int(page_size)
+        )
+    newer_column.button(
+        "← Newer",
+        disabled=listing.page <= 1,
+        on_click=_go_to_page,
+        args=(min(listing.page - 1, listing.page_count),),
+        width="stretch",
+    )
+    older_column.button(
+        "Older →",
+        disabled=listing.page >= listing.page_count,
+        on_click=_go_to_page,
+        args=(listing.page + 1,),
+        width="stretch",
+    )
+    if listing.total == 0:
+        st.info(EMPTY_STATE, icon=":material/inbox:")
+        return
+    if not listing.rows:
+        st.warning(f"Page {listing.page:,} is past the end; the last page is {listing.page_count:,}.")
+        st.button("Go to the last page", on_click=_go_to_page, args=(listing.page_count,))
+        return
+    st.caption(
+        f"{listing.total:,} interactions · showing {listing.first_position:,}–{listing.last_position:,} "
+        f"· page {listing.page:,} of {listing.page_count:,} · newest first"
+    )
+    st.dataframe(_table(listing), hide_index=True, column_config=COLUMNS)
+
+
+def _go_to_page(page: int) -> None:
+    st.session_state[PAGE_KEY] = max(1, page)
+
+
+def _table(listing: Page) -> list[dict[str, Any]]:
+    """The page's rows as the table shows them; text stays text (st.dataframe never renders HTML)."""
+    return [
+        {
+            "Time (UTC)": row.created_at,
+            "Model": row.model,
+            "Variant": row.variant,
+            "Question": row.question,
+            "Answer": row.answer,
+            "Stars": row.stars,
+            "Thumbs": THUMBS.get(row.thumbs or "", None),
+            "Status": row.status,
+            "Latency": row.latency_ms,
+        }
+        for row in listing.rows
+    ]
+
+
+render()

@@ -1,0 +1,73 @@
+"""PostgreSQL tier: a throw-away database on the server named by TEST_POSTGRES_URL, migrated once.
+
+Skipped with the reason when no server answers, unless REQUIRE_POSTGRES=1 (CI), where that is a failure.
+Each test starts from empty tables (the seeded price rows stay).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from core.config import Settings
+from core.db import make_engine, session_scope
+from core.migrate import upgrade
+from core.models import Base
+from tests.conftest import TEST_KEY
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+KEEP_TABLES = {"price"}
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    base = make_url(os.environ.get("TEST_POSTGRES_URL", DEFAULT_URL))
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means "no server"
+        admin.dispose()
+        reason = f"PostgreSQL not reachable at {base.render_as_string(hide_password=True)}: {exc}"
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    name = f"bloomtune_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[Engine]:
+    engine = make_engine(pg_url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name not in KEEP_TABLES)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_session(pg_engine: Engine) -> Iterator[Session]:
+    with session_scope(pg_engine) as session:
+        yield session
+
+
+@pytest.fixture
+def pg_settings(pg_url: str) -> Settings:
+    return Settings(database_url=pg_url, dev_mode=False, pseudonym_key=SecretStr(TEST_KEY))

@@ -1,0 +1,210 @@
+"""File import on SQLite: the sample file, every format, idempotency, interruption, permissions."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from core.auth import Principal, Role
+from core.config import Settings
+from core.db import session_scope
+from core.errors import InputError, PermissionDenied
+from core.ingest import writer as writer_module
+from core.ingest.importer import import_files
+from core.models import Interaction, Rating
+from tests import scenarios
+from tests.conftest import TEST_KEY
+
+
+def test_sample_file_imports_seven_and_rejects_lines_8_and_9(
+    session: Session, settings: Settings, admin: Principal
+) -> None:
+    scenarios.sample_import_twice(session, settings, admin)
+
+
+def test_csv_and_jsonl_in_one_run(
+    session: Session, settings: Settings, admin: Principal, tmp_path: Path
+) -> None:
+    scenarios.mixed_formats(session, settings, admin, tmp_path)
+
+
+def test_concurrent_writers_store_each_record_once(engine: Engine) -> None:
+    scenarios.concurrent_writers(engine)
+
+
+def test_forced_format_applies_to_every_record(
+    session: Session, settings: Settings, admin: Principal, tmp_path: Path
+) -> None:
+    path = tmp_path / "x.jsonl"
+    qa = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
+    path.write_bytes(orjson.dumps({"messages": qa, "metadata": {"user_id": "u"}}) + b"\n")
+    report = import_files([path], "native", session=session, principal=admin, settings=settings)
+    assert report.imported == 1  # native reads the same keys; metadata is ignored there
+    assert session.scalar(select(Interaction.user_pseudonym)) is None
+    with pytest.raises(InputError, match="header row"):
+        import_files([path], "csv", session=session, principal=admin, settings=settings)
+
+
+def test_unknown_format_and_missing_file_are_input_errors(
+    session: Session, settings: Settings, admin: Principal, tmp_path: Path
+) -> None:
+    with pytest.raises(InputError, match="unknown format"):
+        import_files([tmp_path], "xml", session=session, principal=admin, settings=settings)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="no such file"):
+        import_files([tmp_path / "nope.jsonl"], "auto", session=session, principal=admin, settings=settings)
+
+
+def test_csv_without_required_header_is_an_input_error(
+    session: Session, settings: Settings, admin: Principal, tmp_path: Path
+) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("question,answer\nq,a\n")
+    with pytest.raises(InputError, match="user_message and assistant_message"):
+        import_files([path], "auto", session=session, principal=admin, settings=settings)
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.REVIEWER, Role.CLINICIAN])
+def test_only_admins_import(session: Session, settings: Settings, role: Role, tmp_path: Path) -> None:
+    with pytest.raises(PermissionDenied):
+        import_files([tmp_path], "auto", session=session, principal=Principal("x@y", role), settings=settings)
+
+
+def _write_records(path: Path, n: int) -> None:
+    start = datetime(2026, 9, 1, tzinfo=UTC)
+    with path.open("wb") as handle:
+        for i in range(n):
+            record = {
+                "messages": [
+                    {"role": "user", "content": f"Question {i} about my period?"},
+                    {"role": "assistant", "content": f"Answer {i}."},
+                ],
+                "rating": 1 + i % 5,
+                "metadata": {
+                    "user_id": f"u{i % 97}",
+                    "created_at": (start + timedelta(minutes=i)).isoformat(),
+                },
+            }
+            handle.write(orjson.dumps(record) + b"\n")
+
+
+def test_failure_mid_file_keeps_whole_batches_and_a_rerun_completes(
+    engine: Engine, settings: Settings, admin: Principal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "big.jsonl"
+    _write_records(path, 1000)
+    small = settings.model_copy(update={"import_batch_size": 100})
+    real_write = writer_module.IngestWriter.write
+    calls = {"n": 0}
+
+    def failing_write(self: writer_module.IngestWriter, records: list) -> writer_module.WriteResult:  # type: ignore[type-arg]
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise RuntimeError("disk full")
+        return real_write(self, records)
+
+    monkeypatch.setattr(writer_module.IngestWriter, "write", failing_write)
+    with session_scope(engine) as session, pytest.raises(RuntimeError):
+        import_files([path], "auto", session=session, principal=admin, settings=small)
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Interaction)) == 300
+        assert session.scalar(select(func.count()).select_from(Rating)) == 300
+
+    monkeypatch.setattr(writer_module.IngestWriter, "write", real_write)
+    with session_scope(engine) as session:
+        report = import_files([path], "auto", session=session, principal=admin, settings=small)
+        assert (report.imported, report.duplicates) == (700, 300)
+        assert session.scalar(select(func.count()).select_from(Interaction)) == 1000
+
+
+def test_killed_process_leaves_no_half_batch(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    """SIGKILL mid-import: the stored interactions are whole batches, each with its rating; a re-run completes."""
+    path = tmp_path / "big.jsonl"
+    _write_records(path, 40_000)
+    env = {**os.environ, "DATABASE_URL": db_url, "PSEUDONYM_KEY": TEST_KEY, "IMPORT_BATCH_SIZE": "500"}
+    command = [sys.executable, "-c", "from core.cli import main; main()", "import", str(path), "--json"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        while process.poll() is None:
+            with session_scope(engine) as session:
+                if (session.scalar(select(func.count()).select_from(Interaction)) or 0) >= 1000:
+                    break
+            try:
+                process.wait(timeout=0.02)
+            except subprocess.TimeoutExpired:
+                pass
+        process.kill()
+    finally:
+        process.wait()
+    with session_scope(engine) as session:
+        stored = session.scalar(select(func.count()).select_from(Interaction)) or 0
+        ratings = session.scalar(select(func.count()).select_from(Rating)) or 0
+    assert stored % 500 == 0 and stored == ratings
+    rerun = subprocess.run(command, env=env, capture_output=True, check=True)
+    report = orjson.loads(rerun.stdout)
+    assert report["imported"] + report["duplicates"] == 40_000
+    assert report["duplicates"] == stored
+
+
+messages = st.lists(
+    st.fixed_dictionaries(
+        {"role": st.sampled_from(["system", "user", "assistant"]), "content": st.text(max_size=40)}
+    ),
+    max_size=4,
+)
+native_records = st.fixed_dictionaries(
+    {
+        "id": st.uuids().map(str),
+        "user_id": st.text(min_size=1, max_size=12),
+        "messages": messages.map(
+            lambda ms: [*ms, {"role": "user", "content": "q?"}, {"role": "assistant", "content": "a."}]
+        ),
+        "rating": st.none() | st.integers(1, 5),
+        "thumbs": st.none() | st.sampled_from(["up", "down"]),
+        "latency_ms": st.none() | st.integers(0, 120_000),
+        "model": st.none()
+        | st.sampled_from(["gpt-4.1-mini-2025-04-14", "ft:gpt-4o-mini-2024-07-18:o::x", "x"]),
+    }
+)
+
+
+@hyp_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=st.lists(native_records, min_size=1, max_size=8, unique_by=lambda r: r["id"]))
+def test_round_trip_native_records(
+    records: list[dict],
+    engine: Engine,
+    settings: Settings,
+    admin: Principal,
+    tmp_path: Path,  # type: ignore[type-arg]
+) -> None:
+    """Whatever valid native records go in come back out of the database unchanged."""
+    run = uuid.uuid4().hex[:8]  # the database outlives one example: keep ids apart
+    records = [{**record, "id": f"{run}-{record['id']}"} for record in records]
+    path = tmp_path / "roundtrip.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps(r) for r in records) + b"\n")
+    with session_scope(engine) as session:
+        import_files([path], "native", session=session, principal=admin, settings=settings)
+        for record in records:
+            stored = session.get(Interaction, record["id"])
+            assert stored is not None
+            assert stored.messages == record["messages"]
+            assert (stored.latency_ms, stored.model) == (record["latency_ms"], record["model"])
+            rating = session.scalar(select(Rating).where(Rating.interaction_id == record["id"]))
+            if record["rating"] is None and record["thumbs"] is None:
+                assert rating is None
+            else:
+                assert rating is not None and (rating.stars, rating.thumbs) == (
+                    record["rating"],
+                    record["thumbs"],
+                )
