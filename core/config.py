@@ -63,7 +63,7 @@ class Settings(BaseSettings):
         "Required outside development mode; changing it breaks the link to earlier pseudonyms.",
     )
     import_batch_size: int = Field(
-        2000, ge=1, le=50_000, description="Records per database transaction during import."
+        10_000, ge=1, le=100_000, description="Records per database transaction during import."
     )
 
     # -- success-metric targets (DESIGN.md §7) ------------------------------------------------------

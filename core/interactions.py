@@ -2,12 +2,13 @@
 
 In: a session, the acting principal (needs `VIEW_INTERACTIONS`), a 1-based page number and a page size
 (1..`MAX_PAGE_SIZE`). Out: a `Page` of typed `InteractionRow`s and the total count. Only the page's rows
-are read (LIMIT/OFFSET on the `created_at` index); question and answer are cut to `PREVIEW_CHARS` by the
-database, and the end user's latest stars and thumbs are fetched for those rows only.
+are read: LIMIT/OFFSET picks their ids from the `created_at` index first (a "deferred join", so skipped
+rows are never fetched), then those rows are read by primary key; question and answer are cut to
+`PREVIEW_CHARS` by the database, and the end user's latest stars and thumbs are fetched for those rows only.
 
 Order is `created_at` descending, then a tie-breaker so that rows sharing a timestamp (a batch imported
 without timestamps) never move between pages: SQLite's `rowid`, which the `created_at` index already
-holds, and `id` elsewhere.
+holds, and `id` elsewhere (PostgreSQL walks the index alone once it covers `(created_at, id)`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, literal_column, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ColumnElement
 
 from core.auth import Permission, Principal, require
@@ -77,6 +79,10 @@ def list_interactions(*, session: Session, principal: Principal, page: int = 1, 
     offset = (page - 1) * page_size
     if offset >= total:
         return Page(total=total, page=page, page_size=page_size)
+    newest_first = (Interaction.created_at.desc(), _tie_breaker(session).desc())
+    page_ids = (
+        select(Interaction.id).order_by(*newest_first).limit(page_size).offset(offset).subquery("page_ids")
+    )
     rows = session.execute(
         select(
             Interaction.id,
@@ -88,9 +94,8 @@ def list_interactions(*, session: Session, principal: Principal, page: int = 1, 
             Interaction.status,
             Interaction.latency_ms,
         )
-        .order_by(Interaction.created_at.desc(), _tie_breaker(session).desc())
-        .limit(page_size)
-        .offset(offset)
+        .join(page_ids, page_ids.c.id == Interaction.id)
+        .order_by(*newest_first)
     ).all()
     feedback = _user_feedback(session, [row.id for row in rows])
     return Page(
@@ -115,7 +120,7 @@ def list_interactions(*, session: Session, principal: Principal, page: int = 1, 
     )
 
 
-def _tie_breaker(session: Session) -> ColumnElement[object]:
+def _tie_breaker(session: Session) -> ColumnElement[Any] | InstrumentedAttribute[str]:
     if session.get_bind().dialect.name == "sqlite":
         return literal_column("interaction.rowid")
     return Interaction.id

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -40,23 +41,34 @@ def bulk_insert(
         f"VALUES ({', '.join([mark] * len(columns))})"
         + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
     )
-    adapters = [_adapter(table, column, sqlite) for column in columns]
-    params = [tuple(adapt(row[c]) for adapt, c in zip(adapters, columns, strict=True)) for row in rows]
-    result = session.connection().exec_driver_sql(statement, params)
+    result = session.connection().exec_driver_sql(statement, _parameters(table, columns, rows, sqlite))
     return int(result.rowcount)
 
 
-def _adapter(table: Table, column: str, sqlite: bool) -> Callable[[Any], Any]:
+def _parameters(table: Table, columns: list[str], rows: Sequence[dict[str, Any]], sqlite: bool) -> list[Any]:
+    """Rows as positional parameter lists, adapting only the columns the driver cannot take as they are."""
+    pick = itemgetter(*columns)
+    special = [(i, adapt) for i, c in enumerate(columns) if (adapt := _adapter(table, c, sqlite)) is not None]
+    if len(columns) == 1:
+        return [(pick(row),) for row in rows]
+    if not special:
+        return [pick(row) for row in rows]
+    params = []
+    for row in rows:
+        values = list(pick(row))
+        for i, adapt in special:
+            values[i] = adapt(values[i])
+        params.append(tuple(values))
+    return params
+
+
+def _adapter(table: Table, column: str, sqlite: bool) -> Callable[[Any], Any] | None:
     kind = table.c[column].type
     if isinstance(kind, JSON):
         return _json
     if sqlite and isinstance(kind, DateTime):
         return _sqlite_datetime
-    return _same
-
-
-def _same(value: Any) -> Any:
-    return value
+    return None
 
 
 def _json(value: Any) -> str | None:

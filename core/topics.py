@@ -10,6 +10,7 @@ decides; the answer is only consulted when the question alone matched nothing.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 
 _RULES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
@@ -110,16 +111,19 @@ _STEM_LENGTHS: Final = sorted({len(stem) for stem in _STEMS})
 _PHRASES: Final = _index("phrases")
 
 
+@lru_cache(maxsize=65_536)
+def _word_topics(word: str) -> frozenset[str]:
+    found = set(_WORDS.get(word, ()))
+    for length in _STEM_LENGTHS:
+        found.update(_STEMS.get(word[:length], ()))
+    return frozenset(found)
+
+
 def _topics_in(text: str) -> set[str]:
     words = _WORD.findall(text.lower())
     found: set[str] = set()
     for word in words:
-        if word in _WORDS:
-            found |= _WORDS[word]
-        for length in _STEM_LENGTHS:
-            stem = word[:length]
-            if stem in _STEMS:
-                found |= _STEMS[stem]
+        found |= _word_topics(word)
     joined = f" {' '.join(words)} "
     for phrase, topics in _PHRASES.items():
         if f" {phrase}" in joined and not topics <= found:

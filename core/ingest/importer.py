@@ -5,7 +5,7 @@ progress callback (bytes read so far). Out: an `ImportReport` — read, imported
 line number and reason of every rejected record (capped, with a count of what was left out).
 
 Memory stays constant: files are read line by line and written `IMPORT_BATCH_SIZE` records at a time, one
-transaction per batch. A killed import leaves whole batches only; running it again stores the rest and
+transaction per batch. Large JSONL files are parsed in worker processes while the parent writes. A killed import leaves whole batches only; running it again stores the rest and
 reports the stored ones as duplicates.
 """
 
@@ -13,8 +13,13 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +30,13 @@ from core.auth import Permission, Principal, require
 from core.config import Settings
 from core.errors import InputError
 from core.ingest.records import FORMATS, Format, Record, RecordError, parse_csv_row, parse_json_line
-from core.ingest.writer import IngestWriter
+from core.ingest.writer import IngestWriter, Prepared, RowBuilder
 from core.pseudonym import Pseudonymizer
 
 MAX_REPORTED_ERRORS = 10_000
+PARALLEL_MIN_BYTES = 16_000_000
 Progress = Callable[[int], None]
+Item = tuple[int, bytes | Record | RecordError]
 
 
 @dataclass
@@ -97,58 +104,103 @@ def _import_file(
     batch_size: int,
     progress: Progress | None,
 ) -> None:
-    batch: list[Record] = []
-    for line, parsed in _records(path, fmt, progress):
-        report.read += 1
-        if isinstance(parsed, RecordError):
-            report.reject(path, line, str(parsed))
-            continue
-        batch.append(parsed)
-        if len(batch) >= batch_size:
-            _flush(batch, writer, report, session)
-    _flush(batch, writer, report, session)
-
-
-def _flush(batch: list[Record], writer: IngestWriter, report: ImportReport, session: Session) -> None:
-    if not batch:
+    """Read chunks of `batch_size` records, parse and prepare them (in a worker process for large
+    files, so parsing overlaps with writing), then store and commit each chunk in file order."""
+    chunks = _chunks(_items(path, fmt, progress), batch_size)
+    now = writer.now()
+    workers = _workers_for(path)
+    if workers == 0:
+        for chunk in chunks:
+            _store(_prepare_chunk(chunk, fmt, writer.builder, now), path, writer, report, session)
         return
-    result = writer.write(batch)
-    session.commit()
-    report.imported += len(result.accepted)
-    report.duplicates += len(result.duplicates)
-    batch.clear()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        pending: deque[Future[PreparedChunk]] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(_prepare_chunk, chunk, fmt, writer.builder, now))
+            if len(pending) > workers:  # bounded read-ahead keeps memory constant
+                _store(pending.popleft().result(), path, writer, report, session)
+        while pending:
+            _store(pending.popleft().result(), path, writer, report, session)
 
 
-def _records(
-    path: Path, fmt: Format, progress: Progress | None
-) -> Iterator[tuple[int, Record | RecordError]]:
-    """(line number, parsed record or the reason it failed) for every record in the file."""
+def _workers_for(path: Path) -> int:
+    """Worker processes for parsing: none for small files (start-up would cost more than it saves)."""
+    cores = os.cpu_count() or 1
+    if cores < 2 or path.stat().st_size < PARALLEL_MIN_BYTES:
+        return 0
+    return min(cores - 1, 4)
+
+
+@dataclass
+class PreparedChunk:
+    read: int
+    errors: list[tuple[int, str]]
+    rows: list[Prepared]
+
+
+def _prepare_chunk(chunk: list[Item], fmt: Format, builder: RowBuilder, now: datetime) -> PreparedChunk:
+    """Parse raw lines (CSV rows arrive parsed) and build their rows; runs in a worker or inline."""
+    errors: list[tuple[int, str]] = []
+    records: list[Record] = []
+    for line, item in chunk:
+        if isinstance(item, bytes):
+            try:
+                item = parse_json_line(item, fmt)
+            except RecordError as exc:
+                item = exc
+        if isinstance(item, RecordError):
+            errors.append((line, str(item)))
+        else:
+            records.append(item)
+    return PreparedChunk(read=len(chunk), errors=errors, rows=builder.build(records, now))
+
+
+def _store(
+    chunk: PreparedChunk, path: Path, writer: IngestWriter, report: ImportReport, session: Session
+) -> None:
+    report.read += chunk.read
+    for line, reason in chunk.errors:
+        report.reject(path, line, reason)
+    if chunk.rows:
+        result = writer.store(chunk.rows)
+        session.commit()
+        report.imported += len(result.accepted)
+        report.duplicates += len(result.duplicates)
+
+
+def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
+    chunk: list[Item] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _items(path: Path, fmt: Format, progress: Progress | None) -> Iterator[Item]:
+    """(line number, raw JSON line or parsed CSV row) for every record in the file."""
     if fmt == "csv" or (fmt == "auto" and path.suffix.lower() == ".csv"):
         yield from _csv_records(path, progress)
     else:
-        yield from _jsonl_records(path, fmt, progress)
+        yield from _jsonl_lines(path, progress)
 
 
-def _jsonl_records(
-    path: Path, fmt: Format, progress: Progress | None
-) -> Iterator[tuple[int, Record | RecordError]]:
+def _jsonl_lines(path: Path, progress: Progress | None) -> Iterator[Item]:
     done = 0
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             done += len(raw)
             if progress is not None and number % 1000 == 0:
                 progress(done)
-            if not raw.strip():
-                continue
-            try:
-                yield number, parse_json_line(raw, fmt)
-            except RecordError as exc:
-                yield number, exc
+            if raw.strip():
+                yield number, raw
     if progress is not None:
         progress(done)
 
 
-def _csv_records(path: Path, progress: Progress | None) -> Iterator[tuple[int, Record | RecordError]]:
+def _csv_records(path: Path, progress: Progress | None) -> Iterator[Item]:
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
         reader = csv.DictReader(text)

@@ -41,6 +41,20 @@ class WriteResult:
     duplicates: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Prepared:
+    """The rows of one interaction, ready to insert."""
+
+    interaction: dict[str, Any]
+    conversation: dict[str, Any]
+    topics: list[dict[str, Any]]
+    ratings: list[dict[str, Any]]
+
+    @property
+    def id(self) -> str:
+        return str(self.interaction["id"])
+
+
 def content_hash(question: str, answer: str) -> str:
     """Hash of the normalised question and answer: equal for exact duplicates up to case and spacing."""
     normal = "\x00".join(" ".join(part.lower().split()) for part in (question, answer))
@@ -59,69 +73,31 @@ def provider_of(model: str | None) -> str | None:
     return None
 
 
-class IngestWriter:
-    def __init__(
-        self,
-        session: Session,
-        *,
-        pseudonymize: Pseudonymizer,
-        source: str,
-        prices: PriceBook | None = None,
-        now: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self._session = session
-        self._pseudonymize = pseudonymize
-        self._source = source
-        self._prices = prices or PriceBook.load(session)
-        self._now = now
+@dataclass(frozen=True)
+class RowBuilder:
+    """Turns records into rows: pseudonymise, tag topics, hash content, price. Pure, so it can run in a
+    worker process while the parent writes."""
 
-    def write(self, records: Sequence[Record]) -> WriteResult:
-        """Add the batch to the session; records whose id is already stored are reported as duplicates."""
-        first: dict[str, Record] = {}
-        for record in records:
-            first.setdefault(record.id, record)
-        if not first:
-            return WriteResult()
-        lock_for_ingest(self._session)  # until commit, nobody else can store one of these ids
-        stored = self._already_stored(list(first))
-        new = {record_id: record for record_id, record in first.items() if record_id not in stored}
-        now = self._now()
-        rows = [self._interaction_row(record, now) for record in new.values()]
-        bulk_insert(
-            self._session,
-            _TABLES["conversation"],
-            self._conversation_rows(new.values(), rows),
-            ignore_conflicts=True,
-        )
-        bulk_insert(self._session, _TABLES["interaction"], rows)
-        bulk_insert(self._session, _TABLES["topic"], [t for row in rows for t in self._topic_rows(row)])
-        bulk_insert(
-            self._session, _TABLES["rating"], [r for rec in new.values() for r in self._rating_rows(rec, now)]
-        )
-        result, seen = WriteResult(), set()
-        for record in records:
-            fresh = record.id in new and record.id not in seen
-            (result.accepted if fresh else result.duplicates).append(record.id)
-            seen.add(record.id)
-        return result
+    pseudonymize: Pseudonymizer
+    prices: PriceBook
+    source: str
 
-    def _already_stored(self, ids: list[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(ids), _LOOKUP_CHUNK):
-            chunk = ids[start : start + _LOOKUP_CHUNK]
-            found.update(self._session.scalars(select(Interaction.id).where(Interaction.id.in_(chunk))))
-        return found
+    def build(self, records: Iterable[Record], now: datetime) -> list[Prepared]:
+        return [self._prepare(record, now) for record in records]
 
-    def _interaction_row(self, record: Record, now: datetime) -> dict[str, Any]:
+    def _prepare(self, record: Record, now: datetime) -> Prepared:
         question, answer = record.user_message, record.assistant_message
         cost = record.cost_usd
         if cost is None:
-            cost = self._prices.inference_cost(record.model, record.prompt_tokens, record.completion_tokens)
-        return {
+            cost = self.prices.inference_cost(record.model, record.prompt_tokens, record.completion_tokens)
+        created_at = record.created_at or now
+        user = self.pseudonymize(record.user_id)
+        conversation_id = record.conversation_id or f"c-{record.id}"
+        interaction = {
             "id": record.id,
-            "conversation_id": record.conversation_id or f"c-{record.id}",
-            "user_pseudonym": self._pseudonymize(record.user_id),
-            "created_at": record.created_at or now,
+            "conversation_id": conversation_id,
+            "user_pseudonym": user,
+            "created_at": created_at,
             "messages": record.messages,
             "user_message": question,
             "assistant_message": answer,
@@ -138,45 +114,86 @@ class IngestWriter:
             "pii_flags": None,
             "content_hash": content_hash(question, answer),
             "duplicate_of": None,
-            "source": self._source,
+            "source": self.source,
             "ingested_at": now,
         }
-
-    @staticmethod
-    def _conversation_rows(records: Iterable[Record], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """One row per conversation, started at its earliest interaction in the batch."""
-        conversations: dict[str, dict[str, Any]] = {}
-        for record, row in zip(records, rows, strict=True):
-            current = conversations.get(row["conversation_id"])
-            if current is None or row["created_at"] < current["started_at"]:
-                conversations[row["conversation_id"]] = {
-                    "id": row["conversation_id"],
-                    "user_pseudonym": row["user_pseudonym"],
-                    "started_at": row["created_at"],
-                    "app_version": record.app_version,
-                    "locale": record.locale,
+        conversation = {
+            "id": conversation_id,
+            "user_pseudonym": user,
+            "started_at": created_at,
+            "app_version": record.app_version,
+            "locale": record.locale,
+        }
+        topic_rows = [{"interaction_id": record.id, "topic": t} for t in topics.tag(question, answer)]
+        ratings = []
+        if record.rating is not None or record.thumbs is not None or record.feedback:
+            ratings.append(
+                {
+                    "interaction_id": record.id,
+                    "source": "user",
+                    "stars": record.rating,
+                    "thumbs": record.thumbs,
+                    "comment": record.feedback,
+                    "author": None,
+                    "created_at": created_at,
                 }
-        return list(conversations.values())
+            )
+        return Prepared(interaction, conversation, topic_rows, ratings)
 
-    @staticmethod
-    def _topic_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
-        return [
-            {"interaction_id": row["id"], "topic": topic}
-            for topic in topics.tag(row["user_message"], row["assistant_message"])
-        ]
 
-    @staticmethod
-    def _rating_rows(record: Record, now: datetime) -> list[dict[str, Any]]:
-        if record.rating is None and record.thumbs is None and not record.feedback:
-            return []
-        return [
-            {
-                "interaction_id": record.id,
-                "source": "user",
-                "stars": record.rating,
-                "thumbs": record.thumbs,
-                "comment": record.feedback,
-                "author": None,
-                "created_at": record.created_at or now,
-            }
-        ]
+class IngestWriter:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        pseudonymize: Pseudonymizer,
+        source: str,
+        prices: PriceBook | None = None,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._session = session
+        self.builder = RowBuilder(pseudonymize, prices or PriceBook.load(session), source)
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now()
+
+    def write(self, records: Sequence[Record]) -> WriteResult:
+        """Add the batch to the session; records whose id is already stored are reported as duplicates."""
+        return self.store(self.builder.build(records, self._now()))
+
+    def store(self, batch: Sequence[Prepared]) -> WriteResult:
+        """Insert prepared rows whose id is new; report the others (and repeats within the batch) as duplicates."""
+        first: dict[str, Prepared] = {}
+        for prepared in batch:
+            first.setdefault(prepared.id, prepared)
+        if not first:
+            return WriteResult()
+        lock_for_ingest(self._session)  # until commit, nobody else can store one of these ids
+        stored = self._already_stored(list(first))
+        new = [prepared for record_id, prepared in first.items() if record_id not in stored]
+        conversations: dict[str, dict[str, Any]] = {}
+        for prepared in new:
+            current = conversations.get(prepared.conversation["id"])
+            if current is None or prepared.conversation["started_at"] < current["started_at"]:
+                conversations[prepared.conversation["id"]] = prepared.conversation
+        bulk_insert(
+            self._session, _TABLES["conversation"], list(conversations.values()), ignore_conflicts=True
+        )
+        bulk_insert(self._session, _TABLES["interaction"], [p.interaction for p in new])
+        bulk_insert(self._session, _TABLES["topic"], [t for p in new for t in p.topics])
+        bulk_insert(self._session, _TABLES["rating"], [r for p in new for r in p.ratings])
+        fresh = {p.id for p in new}
+        result = WriteResult()
+        for prepared in batch:
+            is_new = prepared.id in fresh
+            (result.accepted if is_new else result.duplicates).append(prepared.id)
+            fresh.discard(prepared.id)
+        return result
+
+    def _already_stored(self, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), _LOOKUP_CHUNK):
+            chunk = ids[start : start + _LOOKUP_CHUNK]
+            found.update(self._session.scalars(select(Interaction.id).where(Interaction.id.in_(chunk))))
+        return found

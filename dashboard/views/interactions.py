@@ -21,24 +21,26 @@ DEFAULT_SIZE = 50
 EMPTY_STATE = (
     "No interactions yet — import a file with `bloomtune import` or load demo data with `bloomtune demo`"
 )
-THUMBS = {"up": "👍", "down": "👎"}
-COLUMNS = {
-    "Time (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss", width="small"),
-    "Model": st.column_config.TextColumn(width="small"),
-    "Variant": st.column_config.TextColumn(width="small"),
-    "Question": st.column_config.TextColumn(width="large"),
-    "Answer": st.column_config.TextColumn(width="large"),
-    "Stars": st.column_config.NumberColumn(format="%d ★", width="small"),
-    "Thumbs": st.column_config.TextColumn(width="small"),
-    "Status": st.column_config.TextColumn(width="small"),
-    "Latency": st.column_config.NumberColumn(format="%d ms", width="small"),
+ROW_HEIGHT = 35
+COLUMNS = {  # in display order; widths in pixels fit the question, answer and feedback on a laptop screen
+    "Time (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss", width=150, pinned=True),
+    "Question": st.column_config.TextColumn(width=250),
+    "Answer": st.column_config.TextColumn(width=250),
+    "Stars": st.column_config.NumberColumn(format="%d ★", width=55),
+    "Thumbs": st.column_config.TextColumn(width=60),
+    "Status": st.column_config.TextColumn(width=55),
+    "Latency": st.column_config.NumberColumn(format="%d ms", width=75),
+    "Model": st.column_config.TextColumn(width=170),
+    "Variant": st.column_config.TextColumn(width=80),
 }
 
 
 def render() -> None:
     principal = current_principal()
     st.title("Interactions")
-    size_column, page_column, newer_column, older_column = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
+    size_column, page_column, newer_column, older_column = st.columns(
+        [2, 2, 1, 1], vertical_alignment="bottom"
+    )
     page_size = size_column.selectbox(
         "Rows per page",
         PAGE_SIZES,
@@ -78,7 +80,14 @@ def render() -> None:
         f"{listing.total:,} interactions · showing {listing.first_position:,}–{listing.last_position:,} "
         f"· page {listing.page:,} of {listing.page_count:,} · newest first"
     )
-    st.dataframe(_table(listing), hide_index=True, column_config=COLUMNS)
+    st.dataframe(
+        _table(listing),
+        hide_index=True,
+        column_config=COLUMNS,
+        column_order=list(COLUMNS),
+        height=(len(listing.rows) + 1) * ROW_HEIGHT + 3,  # the whole page, no scrolling inside the table
+        row_height=ROW_HEIGHT,
+    )
 
 
 def _go_to_page(page: int) -> None:
@@ -95,7 +104,7 @@ def _table(listing: Page) -> list[dict[str, Any]]:
             "Question": row.question,
             "Answer": row.answer,
             "Stars": row.stars,
-            "Thumbs": THUMBS.get(row.thumbs or "", None),
+            "Thumbs": row.thumbs,
             "Status": row.status,
             "Latency": row.latency_ms,
         }

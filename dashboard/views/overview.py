@@ -108,6 +108,7 @@ def _days_chart(data: Overview) -> go.Figure:
             hovertemplate="%{x|%Y-%m-%d}: %{y:,}<extra></extra>",
         )
     )
+    figure.update_yaxes(rangemode="tozero")
     return _compact(figure, yaxis_title="interactions")
 
 

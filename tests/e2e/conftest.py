@@ -2,7 +2,8 @@
 
 In: Debian's `/usr/bin/chromium` and Playwright's Python package. Out: `demo_site` — the URL of a running
 `streamlit run dashboard/app.py` in development mode over 300 demo interactions, with the total that
-`bloomtune stats --json` reports — and `browser_page`, a fresh headless Chromium page.
+`bloomtune stats --json` reports — `browser_page`, a fresh headless Chromium page, and `expect`, Playwright's
+assertions (imported only once the browser tier is known to be available).
 
 Without Chromium (or Playwright) the tests are skipped with the reason; with `REQUIRE_BROWSER=1` (CI)
 they fail instead. The server is stopped when the module's tests are done.
@@ -111,9 +112,7 @@ def demo_site(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     }
     env.pop("PSEUDONYM_KEY", None)
     _cli(env, folder, "db", "upgrade")
-    subprocess.run(
-        [sys.executable, "/tmp/bigdb/fill.py", str(folder / "bloomtune.db"), "300"], check=True
-    )  # TEMP
+    _cli(env, folder, "demo", "--interactions", str(DEMO_INTERACTIONS), "--seed", "1")
     stats: dict[str, Any] = json.loads(_cli(env, folder, "stats", "--json"))
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -152,3 +151,11 @@ def browser_page(chromium: Path) -> Iterator[Any]:
             yield page
         finally:
             browser.close()
+
+
+@pytest.fixture
+def expect(chromium: Path) -> Any:
+    """Playwright's `expect`, which retries an assertion until it holds or times out."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.e2e.conftest import DemoSite
 
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
 
 
-def test_overview_shows_the_demo_total(demo_site: DemoSite, browser_page: Any) -> None:
+def test_overview_shows_the_demo_total(demo_site: DemoSite, browser_page: Any, expect: Any) -> None:
     page = browser_page
     page.goto(demo_site.url)
     interactions = page.get_by_test_id("stMetric").filter(has=page.get_by_text("Interactions", exact=True))
@@ -29,7 +28,7 @@ def test_overview_shows_the_demo_total(demo_site: DemoSite, browser_page: Any) -
     expect(page.locator(".js-plotly-plot")).to_have_count(3, timeout=TIMEOUT_MS)
 
 
-def test_a_shared_listing_url_opens_that_page(demo_site: DemoSite, browser_page: Any) -> None:
+def test_a_shared_listing_url_opens_that_page(demo_site: DemoSite, browser_page: Any, expect: Any) -> None:
     page = browser_page
     page.goto(f"{demo_site.url}/interactions?page=2&size=25")
     expect(page.get_by_text(f"{demo_site.total_interactions:,} interactions · showing 26–50")).to_be_visible(

@@ -21,11 +21,14 @@ from core.auth import Principal, Role
 from core.config import Settings
 from core.db import session_scope
 from core.errors import InputError, PermissionDenied
+from core.ingest import importer as importer_module
 from core.ingest import writer as writer_module
 from core.ingest.importer import import_files
 from core.models import Interaction, Rating
 from tests import scenarios
 from tests.conftest import TEST_KEY
+
+SAMPLE_BAD_LINE = b'{"messages": [{"role": "user", "content": "What is PMS?"}], "rating": 9}\n'
 
 
 def test_sample_file_imports_seven_and_rejects_lines_8_and_9(
@@ -105,23 +108,23 @@ def test_failure_mid_file_keeps_whole_batches_and_a_rerun_completes(
     path = tmp_path / "big.jsonl"
     _write_records(path, 1000)
     small = settings.model_copy(update={"import_batch_size": 100})
-    real_write = writer_module.IngestWriter.write
+    real_store = writer_module.IngestWriter.store
     calls = {"n": 0}
 
-    def failing_write(self: writer_module.IngestWriter, records: list) -> writer_module.WriteResult:  # type: ignore[type-arg]
+    def failing_store(self: writer_module.IngestWriter, rows: list) -> writer_module.WriteResult:  # type: ignore[type-arg]
         calls["n"] += 1
         if calls["n"] == 4:
             raise RuntimeError("disk full")
-        return real_write(self, records)
+        return real_store(self, rows)
 
-    monkeypatch.setattr(writer_module.IngestWriter, "write", failing_write)
+    monkeypatch.setattr(writer_module.IngestWriter, "store", failing_store)
     with session_scope(engine) as session, pytest.raises(RuntimeError):
         import_files([path], "auto", session=session, principal=admin, settings=small)
     with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(Interaction)) == 300
         assert session.scalar(select(func.count()).select_from(Rating)) == 300
 
-    monkeypatch.setattr(writer_module.IngestWriter, "write", real_write)
+    monkeypatch.setattr(writer_module.IngestWriter, "store", real_store)
     with session_scope(engine) as session:
         report = import_files([path], "auto", session=session, principal=admin, settings=small)
         assert (report.imported, report.duplicates) == (700, 300)
@@ -208,3 +211,21 @@ def test_round_trip_native_records(
                     record["rating"],
                     record["thumbs"],
                 )
+
+
+def test_worker_process_path_gives_the_same_report(
+    engine: Engine, settings: Settings, admin: Principal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large files are parsed in worker processes; the outcome must not depend on it."""
+    path = tmp_path / "mixed.jsonl"
+    _write_records(path, 500)
+    with path.open("ab") as handle:
+        handle.write(b"{broken\n" + SAMPLE_BAD_LINE)
+    monkeypatch.setattr(importer_module, "PARALLEL_MIN_BYTES", 0)
+    small = settings.model_copy(update={"import_batch_size": 64})
+    with session_scope(engine) as session:
+        report = import_files([path], "auto", session=session, principal=admin, settings=small)
+        assert (report.read, report.imported, report.rejected) == (502, 500, 2)
+        assert [e["line"] for e in report.errors] == [501, 502]
+        again = import_files([path], "auto", session=session, principal=admin, settings=small)
+        assert (again.imported, again.duplicates) == (0, 500)

@@ -1,0 +1,1 @@
+"""Benchmarks: numbers, not assertions. `python -m bench` (or `make bench`) prints a table."""

@@ -1,0 +1,161 @@
+"""The browser tier: the real CLI fills a temporary database, the real server serves it, Chromium reads it.
+
+In: Debian's `/usr/bin/chromium` and Playwright's Python package. Out: `demo_site` — the URL of a running
+`streamlit run dashboard/app.py` in development mode over 300 demo interactions, with the total that
+`bloomtune stats --json` reports — `browser_page`, a fresh headless Chromium page, and `expect`, Playwright's
+assertions (imported only once the browser tier is known to be available).
+
+Without Chromium (or Playwright) the tests are skipped with the reason; with `REQUIRE_BROWSER=1` (CI)
+they fail instead. The server is stopped when the module's tests are done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from time import monotonic
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parents[2]
+BLOOMTUNE = Path(sys.executable).with_name("bloomtune")
+DEMO_INTERACTIONS = 300
+SERVER_START_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    url: str
+    total_interactions: int
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Chromium's path; skips (or fails under REQUIRE_BROWSER=1) when the browser tier cannot run."""
+    if not CHROMIUM.is_file():
+        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
+    return CHROMIUM
+
+
+def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        [str(BLOOMTUNE), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, f"bloomtune {' '.join(args)} failed:\n{done.stderr}"
+    return done.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _wait_until_healthy(server: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    """Poll the health endpoint until it answers; the short wait between polls is on the server process."""
+    deadline = monotonic() + SERVER_START_SECONDS
+    while not _healthy(url):
+        if monotonic() > deadline:
+            pytest.fail(f"the dashboard did not answer within {SERVER_START_SECONDS} s:\n{log.read_text()}")
+        try:
+            server.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            continue
+        pytest.fail(f"the dashboard exited with code {server.returncode}:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def demo_site(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
+    """A migrated SQLite database filled by `bloomtune demo`, served by `streamlit run` on 127.0.0.1."""
+    folder = tmp_path_factory.mktemp("e2e")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{folder / 'bloomtune.db'}",
+        "DEV_MODE": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("PSEUDONYM_KEY", None)
+    _cli(env, folder, "db", "upgrade")
+    subprocess.run([sys.executable, "/tmp/bigdb/fill.py", str(folder / "bloomtune.db"), "300"], check=True)
+    stats: dict[str, Any] = json.loads(_cli(env, folder, "stats", "--json"))
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = folder / "server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py")]
+            + ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"]
+            + ["--browser.gatherUsageStats", "false"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_healthy(server, url, log)
+        yield DemoSite(url=url, total_interactions=int(stats["total_interactions"]))
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+@pytest.fixture
+def browser_page(chromium: Path) -> Iterator[Any]:
+    """A fresh page in headless Chromium, closed after the test."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            yield page
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def expect(chromium: Path) -> Any:
+    """Playwright's `expect`, which retries an assertion until it holds or times out."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect
