@@ -39,7 +39,10 @@ def write_export(path: Path, count: int, seed: int = 1) -> Path:
             record: dict[str, object] = {
                 "messages": [
                     {"role": "system", "content": SYSTEM},
-                    {"role": "user", "content": rng.choice(QUESTIONS).format(n=rng.randint(1, 60)) + f" ({i})"},
+                    {
+                        "role": "user",
+                        "content": rng.choice(QUESTIONS).format(n=rng.randint(1, 60)) + f" ({i})",
+                    },
                     {"role": "assistant", "content": ANSWER},
                 ],
                 "metadata": {

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import Row, func, literal_column, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ColumnElement
 
@@ -89,8 +89,8 @@ def list_interactions(*, session: Session, principal: Principal, page: int = 1, 
             Interaction.created_at,
             Interaction.model,
             Interaction.variant,
-            func.substr(Interaction.user_message, 1, PREVIEW_CHARS + 1),
-            func.substr(Interaction.assistant_message, 1, PREVIEW_CHARS + 1),
+            func.substr(Interaction.user_message, 1, PREVIEW_CHARS + 1).label("question"),
+            func.substr(Interaction.assistant_message, 1, PREVIEW_CHARS + 1).label("answer"),
             Interaction.status,
             Interaction.latency_ms,
         )
@@ -99,24 +99,25 @@ def list_interactions(*, session: Session, principal: Principal, page: int = 1, 
     ).all()
     feedback = _user_feedback(session, [row.id for row in rows])
     return Page(
-        rows=[
-            InteractionRow(
-                id=row.id,
-                created_at=row.created_at,
-                model=row.model,
-                variant=row.variant,
-                question=_preview(row[4]),
-                answer=_preview(row[5]),
-                stars=feedback.get(row.id, (None, None))[0],
-                thumbs=feedback.get(row.id, (None, None))[1],
-                status=row.status,
-                latency_ms=row.latency_ms,
-            )
-            for row in rows
-        ],
+        rows=[_row(row, *feedback.get(row.id, (None, None))) for row in rows],
         total=total,
         page=page,
         page_size=page_size,
+    )
+
+
+def _row(row: Row[Any], stars: int | None, thumbs: str | None) -> InteractionRow:
+    return InteractionRow(
+        id=row.id,
+        created_at=row.created_at,
+        model=row.model,
+        variant=row.variant,
+        question=_preview(row.question),
+        answer=_preview(row.answer),
+        stars=stars,
+        thumbs=thumbs,
+        status=row.status,
+        latency_ms=row.latency_ms,
     )
 
 

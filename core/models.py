@@ -53,6 +53,7 @@ class Interaction(Base):
     __tablename__ = "interaction"
     __table_args__ = (
         Index("ix_interaction_created_at", "created_at"),
+        Index("ix_interaction_status_created_at", "status", "created_at"),
         Index("ix_interaction_model_created_at", "model", "created_at"),
         Index("ix_interaction_user_created_at", "user_pseudonym", "created_at"),
         CheckConstraint("status IN ('ok', 'error')", name="ck_interaction_status"),

@@ -83,4 +83,5 @@ def _nothing() -> None:
     """The only page registered while the console refuses to serve: it is never run."""
 
 
-main()
+if __name__ == "__main__":  # `streamlit run` (and AppTest) execute this file as __main__
+    main()

@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import orjson
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -20,7 +22,7 @@ from core.db import session_scope
 from core.ingest.importer import import_files
 from core.ingest.records import parse_json_line
 from core.ingest.writer import IngestWriter
-from core.models import AuditLog, Conversation, Interaction, InteractionTopic, Rating
+from core.models import AuditLog, Base, Conversation, Interaction, InteractionTopic, Rating
 from core.pseudonym import Pseudonymizer
 from tests.conftest import SAMPLE
 
@@ -101,3 +103,9 @@ def concurrent_writers(engine: Engine) -> None:
     assert sum(accepted) == 200
     with session_scope(engine) as session:
         assert count(session, Interaction) == 200
+
+
+def schema_matches_models(engine: Engine) -> None:
+    """The migrations build exactly the tables, columns and indexes the models declare."""
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []

@@ -5,8 +5,7 @@ rates, the distribution of user star ratings, interactions per day and per model
 
 Each query is shaped for a million interactions on SQLite and PostgreSQL alike:
 - counts come from covering indexes (`created_at`, `(user_pseudonym, created_at)`, `conversation_id`);
-- the error count filters on `status`; without an index on `(status, created_at)` that is a table scan,
-  the one query here that grows with the size of the rows rather than of an index;
+- the error count is a range count on the `(status, created_at)` index;
 - user-rating statistics are one pass over the narrow `rating` table with conditional sums;
 - interactions per day are range counts on the `created_at` index, one scalar subquery per day in a single
   statement, which is several times cheaper than grouping a million timestamps by their day;

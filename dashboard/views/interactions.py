@@ -53,7 +53,7 @@ def render() -> None:
     page_number = page_column.number_input("Page", min_value=1, step=1, key=PAGE_KEY, bind="query-params")
     with session_scope(get_engine()) as session:
         listing = list_interactions(
-            session=session, principal=principal, page=int(page_number), page_size=int(page_size)
+            session=session, principal=principal, page=int(page_number or 1), page_size=int(page_size)
         )
     newer_column.button(
         "← Newer",

@@ -7,6 +7,7 @@ them, `app`, a fresh `AppTest` of `dashboard/app.py`, and `environ` to change it
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -85,5 +86,10 @@ def environ(app_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.Mo
 
 
 @pytest.fixture
-def app(app_env: str) -> AppTest:
-    return AppTest.from_file(str(APP), default_timeout=30)
+def app(app_env: str) -> Iterator[AppTest]:
+    """A fresh AppTest of the console. Streamlit runs the script as `sys.modules["__main__"]`; the real
+    one is put back afterwards, or a later `multiprocessing` spawn in the same process would re-run
+    the dashboard as its main module."""
+    main_module = sys.modules["__main__"]
+    yield AppTest.from_file(str(APP), default_timeout=30)
+    sys.modules["__main__"] = main_module

@@ -59,6 +59,16 @@ def test_older_button_shows_different_rows(app: AppTest, store: Store) -> None:
     assert at.number_input(key="page").value == 2
 
 
+def test_changing_the_page_size_goes_back_to_the_first_page(app: AppTest, store: Store) -> None:
+    store(make_records(120))
+    app.query_params["page"] = "2"
+    at = app.switch_page(PAGE).run()
+    assert "showing 51–100 · page 2 of 3" in caption(at)
+    at.selectbox(key="size").select(100).run()
+    assert not at.exception
+    assert "showing 1–100 · page 1 of 2" in caption(at)
+
+
 def test_a_page_past_the_end_says_so(app: AppTest, store: Store) -> None:
     store(make_records(3))
     app.query_params["page"] = "7"

@@ -31,3 +31,7 @@ def test_migrations_are_current_and_idempotent(pg_engine: Engine) -> None:
 
 def test_concurrent_writers_store_each_record_once(pg_engine: Engine) -> None:
     scenarios.concurrent_writers(pg_engine)
+
+
+def test_migrated_schema_matches_the_models(pg_engine: Engine) -> None:
+    scenarios.schema_matches_models(pg_engine)

@@ -431,7 +431,10 @@ FOLLOWUPS: Final = (
     T(
         "cycle-followup-share",
         "cycle_tracking",
-        ("Should I show my tracking notes to my doctor?", "Is it worth bringing my cycle app to an appointment?"),
+        (
+            "Should I show my tracking notes to my doctor?",
+            "Is it worth bringing my cycle app to an appointment?",
+        ),
         (
             "Yes, please do. Dates, flow, pain and symptom notes from your tracking help a clinician see "
             "patterns quickly and can shorten the path to a diagnosis.",

@@ -235,6 +235,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_interaction_content_hash"), ["content_hash"], unique=False)
         batch_op.create_index(batch_op.f("ix_interaction_conversation_id"), ["conversation_id"], unique=False)
         batch_op.create_index("ix_interaction_created_at", ["created_at"], unique=False)
+        batch_op.create_index("ix_interaction_status_created_at", ["status", "created_at"], unique=False)
         batch_op.create_index("ix_interaction_model_created_at", ["model", "created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_interaction_source"), ["source"], unique=False)
         batch_op.create_index(
@@ -401,6 +402,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_interaction_user_created_at")
         batch_op.drop_index(batch_op.f("ix_interaction_source"))
         batch_op.drop_index("ix_interaction_model_created_at")
+        batch_op.drop_index("ix_interaction_status_created_at")
         batch_op.drop_index("ix_interaction_created_at")
         batch_op.drop_index(batch_op.f("ix_interaction_conversation_id"))
         batch_op.drop_index(batch_op.f("ix_interaction_content_hash"))
