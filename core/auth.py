@@ -37,6 +37,8 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_API_KEYS = "manage_api_keys"
     ERASE_USER_DATA = "erase_user_data"
+    EXPORT_USER_DATA = "export_user_data"
+    VIEW_AUDIT_LOG = "view_audit_log"
 
 
 _REVIEWER = frozenset(
@@ -72,6 +74,7 @@ def require(principal: Principal, permission: Permission) -> None:
 
 
 DEV_ADMIN = Principal(email="dev-admin@localhost", role=Role.ADMIN)
+SYSTEM_ACTOR = "system"  # the audit actor of writes nobody asked for (a first OIDC sign-in, a lockout)
 
 
 def cli_principal() -> Principal:

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
         description="Development mode: signs in a demo admin without a password and shows a banner. "
         "Never switch it on for real data.",
     )
+    dev_mode_force: bool = Field(
+        False,
+        description="Allow development mode on a PostgreSQL database (normally refused there, because "
+        "PostgreSQL means a production database). Only for a throw-away server.",
+    )
     pseudonym_key: SecretStr = Field(
         SecretStr(PLACEHOLDER_SECRET),
         description="Secret key for the keyed hash (HMAC-SHA256) that pseudonymises end-user ids at ingest. "
@@ -64,6 +69,15 @@ class Settings(BaseSettings):
     )
     import_batch_size: int = Field(
         10_000, ge=1, le=100_000, description="Records per database transaction during import."
+    )
+
+    # -- sign-in (DESIGN.md §8) --------------------------------------------------------------------------
+    login_max_failures: int = Field(
+        5, ge=1, description="Wrong passwords in a row that lock a local account."
+    )
+    login_lockout_minutes: int = Field(15, ge=1, description="Minutes a locked local account stays locked.")
+    session_ttl_minutes: int = Field(
+        480, ge=1, description="Minutes a dashboard sign-in lasts before the password is asked again."
     )
 
     # -- success-metric targets (DESIGN.md §7) ------------------------------------------------------
@@ -94,6 +108,24 @@ class Settings(BaseSettings):
         5, ge=0, description="High-quality examples needed in every core topic."
     )
 
+    # -- collector API and chat gateway (`bloomtune serve`) -------------------------------------------
+    collector_rate_limit_per_minute: int = Field(
+        6000,
+        ge=0,
+        description="Requests per minute one app key may make to the collector API (a token bucket that "
+        "allows bursts of this size); 0 turns the limit off. Counted per server process, so with "
+        "`--workers N` the effective limit is up to N times this.",
+    )
+    gateway_timeout_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds the chat gateway waits for the upstream model server to answer (for each read "
+        "of a streamed answer) before it gives up with 504.",
+    )
+    gateway_connect_timeout_seconds: float = Field(
+        5.0, gt=0, description="Seconds the chat gateway waits to connect to the upstream model server."
+    )
+
     # -- provider credentials (never stored in the database, never logged) --------------------------
     openai_api_key: SecretStr | None = Field(None, description="OpenAI API key for fine-tuning and chat.")
     openai_base_url: str | None = Field(
@@ -121,6 +153,25 @@ class Settings(BaseSettings):
                 "or set DEV_MODE=1 for a local demo."
             )
         return self
+
+
+def provider_status(settings: Settings) -> dict[str, bool]:
+    """Which providers have credentials configured: names and yes/no only, never a key or its length."""
+    return {
+        "OpenAI": settings.openai_api_key is not None,
+        "Azure OpenAI": settings.azure_openai_api_key is not None
+        and settings.azure_openai_endpoint is not None,
+        "Vertex AI": settings.google_cloud_project is not None and settings.vertex_gcs_bucket is not None,
+    }
+
+
+def check_dev_mode(settings: Settings) -> None:
+    """Raise `ConfigError` when development mode (a password-less admin) points at a production database."""
+    if settings.dev_mode and settings.database_url.startswith("postgresql") and not settings.dev_mode_force:
+        raise ConfigError(
+            "development mode is refused on a PostgreSQL database (a production database): it would sign "
+            "in an admin without a password. Unset DEV_MODE, or set DEV_MODE_FORCE=1 for a throw-away server."
+        )
 
 
 @lru_cache(maxsize=1)

@@ -4,7 +4,9 @@
     ├── ConfigError           a setting is missing or invalid
     ├── DatabaseNotReady      the database is unreachable or not migrated to the newest revision
     ├── InputError            a file, format or argument supplied by the user is unusable
-    └── PermissionDenied      the signed-in role may not perform the action
+    ├── PermissionDenied      the signed-in role may not perform the action
+    ├── AuthenticationFailed  a sign-in was refused (one generic message, whatever the cause)
+    └── NotFound              the named thing (an interaction, an experiment, an API key) does not exist
 
 Messages are written for the person at the keyboard: what happened and what to do next.
 """
@@ -28,3 +30,11 @@ class InputError(BloomtuneError):
 
 class PermissionDenied(BloomtuneError):
     """The principal's role does not allow the requested action."""
+
+
+class AuthenticationFailed(BloomtuneError):
+    """A sign-in was refused. The message never says whether the email, the password or a lock was at fault."""
+
+
+class NotFound(BloomtuneError):
+    """The interaction, experiment or key the caller named does not exist."""

@@ -56,6 +56,15 @@ class Interaction(Base):
         Index("ix_interaction_status_created_at", "status", "created_at"),
         Index("ix_interaction_model_created_at", "model", "created_at"),
         Index("ix_interaction_user_created_at", "user_pseudonym", "created_at"),
+        Index(
+            "ix_interaction_experiment",
+            "experiment",
+            "variant",
+            "user_pseudonym",
+            "status",
+            "cost_usd",
+            "latency_ms",
+        ),
         CheckConstraint("status IN ('ok', 'error')", name="ck_interaction_status"),
     )
 

@@ -3,7 +3,8 @@
 In: the settings from the environment, the database they name, and the visitor. Out: the page the visitor
 asked for among those their role may see, under a development-mode banner and a demo-data label when
 they apply; or, when something is missing (settings, migrations, sign-in), one message saying what to do
-and no page at all.
+and no page at all. Outside development mode the visitor signs in first (`dashboard.signin`); development
+mode is refused on a PostgreSQL database unless DEV_MODE_FORCE is set.
 """
 
 from __future__ import annotations
@@ -13,24 +14,21 @@ from typing import NoReturn
 import streamlit as st
 
 from core.auth import Permission, Principal, can
-from core.config import Settings, get_settings
+from core.config import Settings, check_dev_mode, get_settings
 from core.db import get_engine, session_scope
 from core.errors import BloomtuneError
 from core.migrate import ensure_current
 from core.queries.provenance import demo_interaction_count
 from dashboard.context import forget_principal, remember_principal, resolve_principal
+from dashboard.signin import show_sign_in, sign_out_button
 
 DEV_BANNER = "Development mode — signed in as demo admin; never use with real data"
-NO_SIGN_IN = (
-    "Sign-in is not configured yet, so no page is available. "
-    "For a local demo on made-up data, start the console in development mode (`bloomtune dashboard --dev` "
-    "or DEV_MODE=1); never use development mode with real data."
-)
 
 # (permission needed, page script relative to this file, title, icon)
 PAGES: tuple[tuple[Permission, str, str, str], ...] = (
     (Permission.VIEW_METRICS, "views/overview.py", "Overview", ":material/monitoring:"),
     (Permission.VIEW_INTERACTIONS, "views/interactions.py", "Interactions", ":material/forum:"),
+    (Permission.MANAGE_USERS, "views/admin.py", "Admin", ":material/admin_panel_settings:"),
 )
 
 
@@ -38,12 +36,15 @@ def main() -> None:
     st.set_page_config(page_title="Bloomtune", layout="wide")
     try:
         settings = get_settings()
+        check_dev_mode(settings)
         ensure_current(get_engine())
     except BloomtuneError as exc:
         refuse(str(exc))
     principal = resolve_principal(settings)
     if principal is None:
-        refuse(NO_SIGN_IN, kind="info")
+        forget_principal()
+        show_sign_in(settings)
+        block_pages()
     pages = [
         st.Page(path, title=title, icon=icon)
         for permission, path, title, icon in PAGES
@@ -69,12 +70,19 @@ def show_banners(settings: Settings, principal: Principal) -> None:
             "`bloomtune demo`; they are not real conversations."
         )
     st.sidebar.caption(f"Signed in as {principal.email} ({principal.role.value})")
+    if not settings.dev_mode:
+        sign_out_button()
 
 
 def refuse(message: str, *, kind: str = "error") -> NoReturn:
     """Show `message` and stop, with no page reachable (not even through the legacy `pages/` routing)."""
     forget_principal()
     (st.info if kind == "info" else st.error)(message)
+    block_pages()
+
+
+def block_pages() -> NoReturn:
+    """Register no real page and stop: whatever URL was asked for, nothing of it runs."""
     st.navigation([st.Page(_nothing, title="Bloomtune", url_path="unavailable")], position="hidden")
     st.stop()
 

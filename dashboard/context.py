@@ -1,7 +1,7 @@
 """Who is signed in, resolved once per run by the entry point and read by every page.
 
-In: the settings. Out: `resolve_principal()` — the demo admin in development mode, nobody otherwise until
-sign-in exists — and `remember_principal()` / `forget_principal()` / `current_principal()`, which carry the principal from
+In: the settings. Out: `resolve_principal()` — the demo admin in development mode, otherwise whoever signed in
+(`dashboard.signin`), or None — and `remember_principal()` / `forget_principal()` / `current_principal()`, which carry the principal from
 `app.py` to the page it runs. A page script reached without `app.py` (Streamlit's legacy `pages/` routing
 on a fresh server) finds no principal and stops.
 """
@@ -12,15 +12,16 @@ import streamlit as st
 
 from core.auth import DEV_ADMIN, Principal
 from core.config import Settings
+from dashboard.signin import signed_in_principal
 
 _PRINCIPAL_KEY = "bloomtune_principal"
 
 
 def resolve_principal(settings: Settings) -> Principal | None:
-    """The principal for this visitor, or None when nobody can be signed in."""
+    """The principal for this visitor, or None until they sign in."""
     if settings.dev_mode:
         return DEV_ADMIN
-    return None
+    return signed_in_principal(settings)
 
 
 def remember_principal(principal: Principal) -> None:

@@ -12,7 +12,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from core.cli import data, serve
+from core.cli import data, serve, users
 from core.errors import BloomtuneError
 
 app = typer.Typer(
@@ -29,6 +29,7 @@ app.command("import")(data.import_command)
 app.command("demo")(data.demo_command)
 app.command("stats")(data.stats_command)
 app.command("dashboard")(serve.dashboard_command)
+app.add_typer(users.app, name="user")
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from core.migrate import ensure_current, upgrade
 JSON_OPTION = typer.Option(False, "--json", help="Print exactly one JSON object.")
 
 
-def _ready_engine() -> Engine:
+def ready_engine() -> Engine:
     engine = get_engine()
     ensure_current(engine)
     return engine
@@ -44,7 +44,7 @@ def import_command(
 ) -> None:
     """Import interactions; bad records are reported with their line, good ones stored."""
     settings = get_settings()
-    engine = _ready_engine()
+    engine = ready_engine()
     total = sum(path.stat().st_size for path in paths if path.is_file())
     with byte_progress(total, "importing") as progress, session_scope(engine) as session:
         report = import_files(
@@ -76,7 +76,7 @@ def demo_command(
 ) -> None:
     """Fill the database with realistic, clearly labelled demo data."""
     settings = get_settings()
-    engine = _ready_engine()
+    engine = ready_engine()
     with count_progress(interactions, "generating demo data") as progress, session_scope(engine) as session:
         result = generate_demo(
             session=session,
@@ -93,7 +93,7 @@ def demo_command(
 def stats_command(as_json: bool = JSON_OPTION) -> None:
     """Training readiness: counts and the gate's checks."""
     settings = get_settings()
-    with session_scope(_ready_engine()) as session:
+    with session_scope(ready_engine()) as session:
         readiness = assess(session=session, settings=settings)
     emit(readiness.as_dict(), as_json, _stats_summary)
 

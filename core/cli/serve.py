@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from core.config import check_dev_mode, get_settings
 from core.db import get_engine
 from core.errors import InputError
 from core.migrate import ensure_current
@@ -26,6 +27,8 @@ def dashboard_command(
     """Serve the dashboard (Streamlit) on http://HOST:PORT."""
     if dev:
         os.environ["DEV_MODE"] = "1"
+        get_settings.cache_clear()
+    check_dev_mode(get_settings())
     ensure_current(get_engine())
     spec = importlib.util.find_spec("dashboard")
     if spec is None or spec.origin is None:

@@ -1,7 +1,7 @@
 """The demo conversations themselves: what each user asked, which model answered, how fast and how rated.
 
-In: a `SessionPlan` (who chats when), a rendered `Catalogue`, the seed and the time window. Out: `Record`s in
-time order, batch by batch (`Simulation.batches`), ready for `IngestWriter`, and running `Counts`.
+In: a rendered `Catalogue`, the seed, the time window and a `Part` of the session plan (who chats when).
+Out: the part's `Record`s in plan order, ready for `IngestWriter`, and their `Counts`.
 
 One session is one conversation of 1-5 user turns; later turns carry the earlier turns in `messages`.
 Before the experiment window every call goes to the base model; inside it each user is assigned, sticky by
@@ -20,7 +20,6 @@ import hashlib
 import math
 import random
 from bisect import bisect
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -37,7 +36,7 @@ from core.demo.content.extras import (
     THANKS_QUESTIONS,
     UNSAFE,
 )
-from core.demo.plan import SessionPlan
+from core.demo.plan import Part
 from core.ingest.records import Record
 
 SYSTEM_PROMPT: Final = (
@@ -82,6 +81,10 @@ class Counts:
     unsafe: int = 0
     experiment: int = 0
 
+    def add(self, other: Counts) -> None:
+        for name, value in vars(other).items():
+            setattr(self, name, getattr(self, name) + value)
+
 
 def assign_variant(user_id: str, salt: str, treatment_share: float = TREATMENT_SHARE) -> str:
     """Sticky A/B arm: the same user and salt always land in the same arm."""
@@ -107,43 +110,38 @@ def tokens(text: str) -> int:
 
 
 class Simulation:
-    """Replays the plan session by session; `batches()` yields the records, `counts` tallies them."""
+    """Replays the plan part by part: `run(part)` returns the part's records and their `Counts`.
+
+    Each part draws from its own generator, seeded by the seed and the part's index, and starts with no
+    memory of other parts, so a part's records are the same whichever process builds it and in what order.
+    """
 
     def __init__(
-        self,
-        *,
-        plan: SessionPlan,
-        catalogue: Catalogue,
-        rng: random.Random,
-        seed: int,
-        window_start: datetime,
-        experiment_start: datetime,
-        specials: dict[int, str],
+        self, *, catalogue: Catalogue, seed: int, window_start: datetime, experiment_start: datetime
     ) -> None:
-        self._plan = plan
         self._catalogue = catalogue
-        self._rng = rng
         self._seed = seed
         self._window_start = window_start
         self._experiment_second = int((experiment_start - window_start).total_seconds())
-        self._specials = specials
-        self._arms: dict[int, str] = {}
-        self._recent: list[tuple[str, str]] = []  # (question, answer) of recent first turns
+        self._arms: dict[int, str] = {}  # a pure function of the user, so safe to keep across parts
         self._topics = tuple(TOPIC_WEIGHTS)
         self._topic_cumulative = _cumulative(TOPIC_WEIGHTS.values())
+        self._rng = random.Random()
+        self._recent: list[tuple[str, str]] = []  # (question, answer) of recent first turns
+        self._specials: dict[int, str] = {}
+        self._position = 0
         self.counts = Counts()
 
-    def batches(self, size: int) -> Iterator[list[Record]]:
-        batch: list[Record] = []
-        plan = self._plan
-        users, starts, turns = plan.user.tolist(), plan.start.tolist(), plan.turns.tolist()
-        for session, (user, start, turn) in enumerate(zip(users, starts, turns, strict=True)):
-            batch.extend(self._session(session, user, start, turn))
-            if len(batch) >= size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+    def run(self, part: Part) -> tuple[list[Record], Counts]:
+        self._rng = random.Random(f"{self._seed}:part:{part.index}")
+        self._recent = []
+        self._specials = part.specials
+        self._position = part.first_position
+        self.counts = Counts()
+        records: list[Record] = []
+        for offset, (user, start, turns) in enumerate(zip(part.user, part.start, part.turns, strict=True)):
+            records.extend(self._session(part.first_session + offset, user, start, turns))
+        return records, self.counts
 
     # -- one conversation ----------------------------------------------------------------------------
     def _session(self, session: int, user: int, start: int, turns: int) -> list[Record]:
@@ -165,7 +163,8 @@ class Simulation:
         second = float(start)
         records: list[Record] = []
         for turn in range(turns):
-            position = self.counts.interactions
+            position = self._position
+            self._position += 1
             self.counts.interactions += 1
             special = self._specials.get(position)
             if special == "unsafe":
@@ -233,7 +232,7 @@ class Simulation:
                 context_tokens += question_tokens + tokens(answer) + 4
                 if random_() < RATED_SHARE:
                     self._rate(fields, variant)
-            records.append(Record.model_construct(**fields))
+            records.append(known_good_record(fields))
             second += latency / 1000 + 15 + rng.expovariate(1 / 60)  # read the answer, type the next one
         return records
 
@@ -250,12 +249,14 @@ class Simulation:
                 shelf = self._catalogue.followups
             elif roll > 0.8:
                 topic = self._topics[bisect(self._topic_cumulative, rng.random())]
-            prefix = rng.choice(LATER_TURN_PREFIXES)
+            prefix = LATER_TURN_PREFIXES[int(rng.random() * len(LATER_TURN_PREFIXES))]
         templates = shelf[topic]
         variants = templates[int(rng.random() * len(templates))]
         variant = variants[int(rng.random() * len(variants))]
         answer = variant.answers[int(rng.random() * len(variant.answers))]
-        answer = rng.choice(OPENERS) + answer + rng.choice(CLOSERS)
+        answer = (
+            OPENERS[int(rng.random() * len(OPENERS))] + answer + CLOSERS[int(rng.random() * len(CLOSERS))]
+        )
         return topic, prefix + variant.question, answer
 
     def _remember(self, question: str, answer: str) -> None:
@@ -295,6 +296,23 @@ class Simulation:
         if rng.random() < COMMENT_SHARE:
             pool = POSITIVE_FEEDBACK if stars >= 4 else NEGATIVE_FEEDBACK if stars <= 2 else NEUTRAL_FEEDBACK
             fields["feedback"] = rng.choice(pool)
+
+
+_RECORD_FIELDS: Final = frozenset(Record.model_fields)
+
+
+def known_good_record(fields: dict[str, Any]) -> Record:
+    """`Record.model_construct(**fields)` for a dict holding every field, without its per-field loop.
+
+    What `model_construct` builds, in a quarter of the time (a test checks that the two agree). `fields`
+    becomes the record's `__dict__`.
+    """
+    record = Record.__new__(Record)
+    object.__setattr__(record, "__dict__", fields)
+    object.__setattr__(record, "__pydantic_fields_set__", set(_RECORD_FIELDS))
+    object.__setattr__(record, "__pydantic_extra__", None)
+    object.__setattr__(record, "__pydantic_private__", None)
+    return record
 
 
 def _cumulative(weights: Any) -> list[float]:

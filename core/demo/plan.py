@@ -3,7 +3,8 @@
 In: how many interactions to plan, the window (days, weekday of its first day) and a numpy `Generator`.
 Out: a `SessionPlan` — one entry per session (conversation), sorted by start time: the user number (1, 2,
 3… in order of first visit), the start in seconds from the window's start, and the number of turns (1-5).
-The turns add up to exactly the interactions asked for.
+The turns add up to exactly the interactions asked for. `split_plan` cuts it into `Part`s of about one
+batch each, the unit of work of the generator.
 
 The model: new users arrive every day, a few more each week (growth) and more in the evening; fewer than
 half ever come back, and those who do return after a day or, more often, after a week or so, with a
@@ -13,6 +14,9 @@ size, so planning a million interactions takes well under a second.
 
 from __future__ import annotations
 
+import itertools
+from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -119,3 +123,45 @@ def _number_by_first_visit(user: NDArray[np.int64]) -> NDArray[np.int64]:
     rank = np.empty(first_seen.size, dtype=np.int64)
     rank[np.argsort(first_seen, kind="stable")] = np.arange(1, first_seen.size + 1)
     return np.asarray(rank[inverse], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A run of consecutive sessions holding about one batch of interactions: the unit of work."""
+
+    index: int
+    first_session: int
+    first_position: int  # position (0-based) of the part's first interaction in the whole run
+    user: list[int]
+    start: list[int]
+    turns: list[int]
+    specials: dict[int, str]  # position → kind of deliberate flaw, for positions inside the part
+
+    @property
+    def interactions(self) -> int:
+        return sum(self.turns)
+
+
+def split_plan(plan: SessionPlan, size: int, specials: dict[int, str]) -> Iterator[Part]:
+    """The plan cut at session boundaries into parts of about `size` interactions each.
+
+    The cuts depend only on the plan and `size`, so the parts, and what they hold, are the same however
+    many processes work on them.
+    """
+    ends = np.cumsum(plan.turns)
+    cuts = np.searchsorted(ends, np.arange(size, int(ends[-1]) if ends.size else 0, size), side="left") + 1
+    bounds = [0, *sorted(set(cuts.tolist()) - {0, plan.sessions}), plan.sessions]
+    positions = sorted(specials)
+    for index, (first, last) in enumerate(itertools.pairwise(bounds)):
+        first_position = int(ends[first - 1]) if first else 0
+        last_position = int(ends[last - 1])
+        low, high = bisect_left(positions, first_position), bisect_left(positions, last_position)
+        yield Part(
+            index=index,
+            first_session=first,
+            first_position=first_position,
+            user=plan.user[first:last].tolist(),
+            start=plan.start[first:last].tolist(),
+            turns=plan.turns[first:last].tolist(),
+            specials={p: specials[p] for p in positions[low:high]},
+        )

@@ -62,8 +62,9 @@ def test_outside_development_mode_no_page_is_reachable(
         app.switch_page(page)  # before the first run: a deep link, as a browser would send it
     at = app.run()
     assert not at.exception
-    assert "Sign-in is not configured yet" in texts(at.info)
-    assert not at.title and not at.metric and not at.dataframe
+    assert [field.label for field in at.text_input] == ["Email", "Password"]
+    assert [title.value for title in at.title] == ["Bloomtune"]
+    assert not at.metric and not at.dataframe
     assert DEV_BANNER not in texts(at.warning)
 
 

@@ -2,7 +2,7 @@
 
 In: Debian's `/usr/bin/chromium` and Playwright's Python package. Out: `demo_site` — the URL of a running
 `streamlit run dashboard/app.py` in development mode over 300 demo interactions, with the total that
-`bloomtune stats --json` reports — `browser_page`, a fresh headless Chromium page, and `expect`, Playwright's
+`bloomtune stats --json` reports — `serve()` and `cli()` for other servers, `browser_page`, a fresh headless Chromium page, and `expect`, Playwright's
 assertions (imported only once the browser tier is known to be available).
 
 Without Chromium (or Playwright) the tests are skipped with the reason; with `REQUIRE_BROWSER=1` (CI)
@@ -19,6 +19,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from time import monotonic
@@ -65,7 +66,7 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:
+def cli(env: dict[str, str], cwd: Path, *args: str) -> str:
     done = subprocess.run(
         [str(BLOOMTUNE), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300, check=False
     )
@@ -111,9 +112,16 @@ def demo_site(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("PSEUDONYM_KEY", None)
-    _cli(env, folder, "db", "upgrade")
-    _cli(env, folder, "demo", "--interactions", str(DEMO_INTERACTIONS), "--seed", "1")
-    stats: dict[str, Any] = json.loads(_cli(env, folder, "stats", "--json"))
+    cli(env, folder, "db", "upgrade")
+    cli(env, folder, "demo", "--interactions", str(DEMO_INTERACTIONS), "--seed", "1")
+    stats: dict[str, Any] = json.loads(cli(env, folder, "stats", "--json"))
+    with serve(folder, env) as url:
+        yield DemoSite(url=url, total_interactions=int(stats["total_interactions"]))
+
+
+@contextmanager
+def serve(folder: Path, env: dict[str, str]) -> Iterator[str]:
+    """`streamlit run dashboard/app.py` on a free loopback port with `env`; yields its URL, stops it after."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = folder / "server.log"
@@ -129,7 +137,7 @@ def demo_site(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         )
     try:
         _wait_until_healthy(server, url, log)
-        yield DemoSite(url=url, total_interactions=int(stats["total_interactions"]))
+        yield url
     finally:
         server.terminate()
         try:

@@ -1,0 +1,96 @@
+"""Every core write service (and every admin-only read) against every role: exactly the roles that
+`ROLE_PERMISSIONS` grants the service's permission succeed, the others get `PermissionDenied` and write nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core import accounts, audit, erasure
+from core.auth import ROLE_PERMISSIONS, Permission, Principal, Role
+from core.config import Settings
+from core.demo import generate_demo
+from core.errors import PermissionDenied
+from core.ingest.importer import import_files
+from core.models import AuditLog
+from tests.conftest import SAMPLE
+
+TARGET = "target@example.org"
+PASSWORD = "a long enough password"
+Service = Callable[[Session, Principal, Settings], Any]
+
+SERVICES: dict[str, tuple[Permission, Service]] = {
+    "import_files": (
+        Permission.IMPORT_DATA,
+        lambda s, p, c: import_files([SAMPLE], "auto", session=s, principal=p, settings=c),
+    ),
+    "generate_demo": (
+        Permission.IMPORT_DATA,
+        lambda s, p, c: generate_demo(session=s, principal=p, settings=c, interactions=5, seed=1),
+    ),
+    "add_user": (
+        Permission.MANAGE_USERS,
+        lambda s, p, c: accounts.add_user("new@example.org", Role.VIEWER, session=s, principal=p),
+    ),
+    "set_role": (
+        Permission.MANAGE_USERS,
+        lambda s, p, c: accounts.set_role(TARGET, Role.CLINICIAN, session=s, principal=p),
+    ),
+    "set_disabled": (
+        Permission.MANAGE_USERS,
+        lambda s, p, c: accounts.set_disabled(TARGET, True, session=s, principal=p),
+    ),
+    "set_password": (
+        Permission.MANAGE_USERS,
+        lambda s, p, c: accounts.set_password(TARGET, PASSWORD + "!", session=s, principal=p),
+    ),
+    "list_users": (Permission.MANAGE_USERS, lambda s, p, c: accounts.list_users(session=s, principal=p)),
+    "erase_user": (
+        Permission.ERASE_USER_DATA,
+        lambda s, p, c: erasure.erase_user("u-100", session=s, principal=p, settings=c),
+    ),
+    "export_user": (
+        Permission.EXPORT_USER_DATA,
+        lambda s, p, c: erasure.export_user("u-100", session=s, principal=p, settings=c),
+    ),
+    "audit.list_entries": (
+        Permission.VIEW_AUDIT_LOG,
+        lambda s, p, c: audit.list_entries(session=s, principal=p),
+    ),
+    "audit.entries_csv": (
+        Permission.VIEW_AUDIT_LOG,
+        lambda s, p, c: audit.entries_csv(session=s, principal=p),
+    ),
+}
+
+
+def audit_rows(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditLog)) or 0
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("name", list(SERVICES))
+def test_exactly_the_granted_roles_succeed(
+    session: Session, settings: Settings, admin: Principal, name: str, role: Role
+) -> None:
+    accounts.add_user(TARGET, Role.REVIEWER, session=session, principal=admin, password=PASSWORD)
+    before = audit_rows(session)
+    permission, service = SERVICES[name]
+    principal = Principal(f"{role.value}@example.org", role)
+    if permission in ROLE_PERMISSIONS[role]:
+        service(session, principal, settings)
+    else:
+        with pytest.raises(PermissionDenied):
+            service(session, principal, settings)
+        session.rollback()
+        assert audit_rows(session) == before
+
+
+def test_the_matrix_grants_each_service_to_someone_besides_admin_only_where_intended() -> None:
+    granted = {name: {r for r in Role if perm in ROLE_PERMISSIONS[r]} for name, (perm, _) in SERVICES.items()}
+    assert all(roles == {Role.ADMIN} for roles in granted.values())
