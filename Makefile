@@ -25,7 +25,7 @@ install-dev: $(VENV)/.installed-dev
 ## run: migrate the embedded SQLite database, add demo data on first run, serve http://127.0.0.1:8501
 run: install
 	DEV_MODE=1 $(BIN)/bloomtune db upgrade
-	DEV_MODE=1 $(BIN)/bloomtune demo --if-empty
+	DEV_MODE=1 $(BIN)/bloomtune demo --if-empty --interactions 20000
 	DEV_MODE=1 $(BIN)/bloomtune dashboard --dev --host $(HOST) --port $(PORT)
 
 ## lint: ruff (lint + format check) on everything, mypy on core/

@@ -1,7 +1,8 @@
 """`python -m bench`: run every benchmark and print one table.
 
 In: `BENCH_SIZES` (comma-separated import sizes, default `100000,1000000`), `BENCH_PAGES_SIZE` (interactions
-for the page benchmark, default 1,000,000; 0 skips it), `BENCH_DATABASES` (default `sqlite,postgresql`).
+for the page benchmark, default 1,000,000; 0 skips it), `BENCH_DATABASES` (default `sqlite,postgresql`),
+`BENCH_COLLECTOR` (`0` skips the collector ingest and gateway-overhead benchmark).
 Out: a Markdown table on stdout; scratch files live in a temporary folder removed afterwards.
 """
 
@@ -12,6 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.collector import measure_collector
 from bench.import_rate import measure_import
 from bench.pages import measure_pages
 
@@ -22,6 +24,7 @@ def main() -> None:
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "100000,1000000").split(",") if s]
     pages_size = int(os.environ.get("BENCH_PAGES_SIZE", "1000000"))
     kinds = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
+    collector = os.environ.get("BENCH_COLLECTOR", "1") != "0"
     rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="bloomtune-bench-") as scratch:
         folder = Path(scratch)
@@ -29,6 +32,10 @@ def main() -> None:
             for size in sizes:
                 rows.append(measure_import(kind, size, folder))
                 _progress(rows[-1])
+            if collector:
+                for row in measure_collector(kind, folder):
+                    rows.append(row)
+                    _progress(row)
             if pages_size:
                 for row in measure_pages(kind, pages_size, folder):
                     rows.append(row)

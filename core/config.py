@@ -80,6 +80,13 @@ class Settings(BaseSettings):
         480, ge=1, description="Minutes a dashboard sign-in lasts before the password is asked again."
     )
 
+    dashboard_cache_seconds: int = Field(
+        300,
+        ge=0,
+        description="Seconds the dashboard reuses heavy aggregates (success metrics, experiment analyses, "
+        "engagement, costs) between page views; 0 recomputes on every view.",
+    )
+
     # -- success-metric targets (DESIGN.md §7) ------------------------------------------------------
     target_satisfaction: float = Field(
         4.0, ge=1, le=5, description="Target mean user rating (stars, 1-5); below it is a breach."

@@ -4,7 +4,8 @@ In: a session (for its dialect), a table and rows, or a column. Out:
 - `bulk_insert()`: one driver-level executemany (INSERT … [ON CONFLICT DO NOTHING]) with values adapted
   once per column — the ingest hot path, several times faster than ORM or Core parameter processing;
 - `lock_for_ingest()`: serialises ingest transactions so "is this id new?" stays true until commit;
-- `day()`: the calendar day of a timestamp as `YYYY-MM-DD` text, fit for GROUP BY.
+- `day()`: the calendar day of a timestamp as `YYYY-MM-DD` text, fit for GROUP BY;
+- `day_plus()`: midnight N days after such a day text, comparable with timestamp columns.
 """
 
 from __future__ import annotations
@@ -107,3 +108,23 @@ def _day_sqlite(element: day, compiler: Any, **kw: Any) -> str:
 @compiles(day, "postgresql")
 def _day_postgresql(element: day, compiler: Any, **kw: Any) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD')"
+
+
+class day_plus(FunctionElement[Any]):  # noqa: N801 - reads like the SQL function it stands for
+    """Midnight `days` days after a `YYYY-MM-DD` text (as `day()` returns), comparable with timestamps."""
+
+    inherit_cache = True
+
+    def __init__(self, day_text: Any, days: int) -> None:
+        self.days = int(days)
+        super().__init__(day_text)
+
+
+@compiles(day_plus, "sqlite")
+def _day_plus_sqlite(element: day_plus, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, '+{element.days} days')"
+
+
+@compiles(day_plus, "postgresql")
+def _day_plus_postgresql(element: day_plus, compiler: Any, **kw: Any) -> str:
+    return f"(CAST({compiler.process(element.clauses, **kw)} AS DATE) + {element.days})"

@@ -28,6 +28,9 @@ DEV_BANNER = "Development mode — signed in as demo admin; never use with real 
 PAGES: tuple[tuple[Permission, str, str, str], ...] = (
     (Permission.VIEW_METRICS, "views/overview.py", "Overview", ":material/monitoring:"),
     (Permission.VIEW_INTERACTIONS, "views/interactions.py", "Interactions", ":material/forum:"),
+    (Permission.VIEW_METRICS, "views/experiments.py", "Experiments", ":material/science:"),
+    (Permission.VIEW_METRICS, "views/costs.py", "Costs", ":material/payments:"),
+    (Permission.VIEW_METRICS, "views/engagement.py", "Engagement", ":material/group:"),
     (Permission.MANAGE_USERS, "views/admin.py", "Admin", ":material/admin_panel_settings:"),
 )
 

@@ -23,6 +23,7 @@ from core.db import make_engine, session_scope
 from core.migrate import upgrade
 
 TEST_KEY = "test-pseudonym-key"
+pytest_plugins = ("tests.collector_support",)  # collector API fixtures
 SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "app_export_sample.jsonl"
 DATA = Path(__file__).parent / "data"
 
@@ -72,6 +73,7 @@ def app_env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> Iterator[str]:
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("PSEUDONYM_KEY", TEST_KEY)
     monkeypatch.setenv("DEV_MODE", "1")
+    monkeypatch.setenv("DASHBOARD_CACHE_SECONDS", "0")
     config.get_settings.cache_clear()
     db.get_engine.cache_clear()
     yield db_url

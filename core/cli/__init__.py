@@ -12,7 +12,8 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from core.cli import data, serve, users
+from core.cli import apikeys, data, serve, serve_api, users
+from core.cli import experiments as experiment_cli
 from core.errors import BloomtuneError
 
 app = typer.Typer(
@@ -29,7 +30,10 @@ app.command("import")(data.import_command)
 app.command("demo")(data.demo_command)
 app.command("stats")(data.stats_command)
 app.command("dashboard")(serve.dashboard_command)
+app.command("serve")(serve_api.serve_command)
+app.add_typer(apikeys.app, name="apikey")
 app.add_typer(users.app, name="user")
+app.add_typer(experiment_cli.app, name="experiment")
 
 
 def main() -> None:

@@ -8,20 +8,15 @@ a JSON-able summary of what was written.
 
 The data covers the 90 days before the anchor (midnight UTC today unless given), so the same seed on the
 same day gives the same data. Interaction ids derive from seed and position, so running the same command
-twice stores nothing new. Interactions are committed batch by batch, so memory stays flat however many
-are asked for.
+twice stores nothing new. Rows are written by `core.demo.pipeline` in bounded batches, committed as they
+go, so memory stays flat however many interactions are asked for.
 """
 
 from __future__ import annotations
 
-import os
 import random
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from multiprocessing import get_context
 from typing import Any, Final
 
 import numpy as np
@@ -31,29 +26,26 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.auth import Permission, Principal, require
 from core.config import Settings
-from core.demo.catalogue import build_catalogue
 from core.demo.conversations import (
     BASE_MODEL,
     EXPERIMENT,
     FT_MODEL,
     PROVIDER,
     TREATMENT_SHARE,
-    Counts,
-    Simulation,
     special_positions,
 )
-from core.demo.plan import Part, plan_sessions, split_plan
+from core.demo.pipeline import DemoContext, write_parts
+from core.demo.plan import plan_sessions, split_plan
 from core.errors import InputError
-from core.ingest.writer import IngestWriter, Prepared, RowBuilder
+from core.ingest.writer import IngestWriter
 from core.models import Experiment, Interaction, RegisteredModel
 from core.pseudonym import Pseudonymizer
 
 WINDOW_DAYS: Final = 90
 EXPERIMENT_DAYS: Final = 30
-BATCH_SIZE: Final = 10_000
+PART_SIZE: Final = 10_000  # interactions per unit of work (and per `IngestWriter.store` call)
 FT_RETIREMENT: Final = date(2027, 1, 14)  # fine-tuned gpt-4.1-mini models stop serving (DESIGN.md §1)
 MAX_INTERACTIONS: Final = 100_000_000  # ids have eight digits
-PARALLEL_MIN_INTERACTIONS: Final = 50_000  # below this, starting worker processes costs more than it saves
 
 
 def generate_demo(
@@ -88,21 +80,20 @@ def generate_demo(
         session, pseudonymize=Pseudonymizer(settings.pseudonym_key.get_secret_value()), source="demo"
     )
     context = DemoContext(seed, start, experiment_start, writer.builder, writer.now())
-    counts = Counts()
-    stored = duplicates = 0
-    for rows, part_counts in _prepared_parts(split_plan(plan, BATCH_SIZE, specials), context, interactions):
-        result = writer.store(rows)
-        session.commit()
-        stored += len(result.accepted)
-        duplicates += len(result.duplicates)
-        counts.add(part_counts)
-        if progress is not None:
-            progress(counts.interactions)
+    tally = write_parts(
+        split_plan(plan, PART_SIZE, specials),
+        session=session,
+        writer=writer,
+        context=context,
+        interactions=interactions,
+        progress=progress,
+    )
+    counts = tally.counts
 
     summary: dict[str, Any] = {
         "skipped": False,
-        "interactions": stored,
-        "already_stored": duplicates,
+        "interactions": tally.stored,
+        "already_stored": tally.already_stored,
         "conversations": plan.sessions,
         "users": plan.users,
         "ratings": counts.ratings,
@@ -122,8 +113,8 @@ def generate_demo(
         principal,
         "demo",
         f"seed {seed}",
-        interactions=stored,
-        already_stored=duplicates,
+        interactions=tally.stored,
+        already_stored=tally.already_stored,
         seed=seed,
         window_end=end.isoformat(),
     )
@@ -174,70 +165,3 @@ def _register_models_and_experiment(
             )
         )
     return {"models": [model.name for model in new_models], "experiment": not has_experiment}
-
-
-# -- preparing rows, inline or in worker processes ------------------------------------------------------
-@dataclass(frozen=True)
-class DemoContext:
-    """What a worker needs to turn a `Part` into rows; small and picklable."""
-
-    seed: int
-    window_start: datetime
-    experiment_start: datetime
-    builder: RowBuilder
-    now: datetime
-
-    def simulation(self) -> Simulation:
-        return Simulation(
-            catalogue=build_catalogue(random.Random(f"{self.seed}:catalogue")),
-            seed=self.seed,
-            window_start=self.window_start,
-            experiment_start=self.experiment_start,
-        )
-
-
-PreparedPart = tuple[list[Prepared], Counts]
-
-
-def _prepared_parts(parts: Iterable[Part], context: DemoContext, interactions: int) -> Iterator[PreparedPart]:
-    """Every part's rows and counts, in plan order. Large runs simulate and build rows in worker processes
-    while this process writes (bounded read-ahead keeps memory flat); small runs do it all inline."""
-    workers = _workers_for(interactions)
-    if workers == 0:
-        simulation = context.simulation()
-        for part in parts:
-            records, counts = simulation.run(part)
-            yield context.builder.build(records, context.now), counts
-        return
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("spawn"), initializer=_start_worker, initargs=(context,)
-    ) as pool:
-        pending: deque[Future[PreparedPart]] = deque()
-        for part in parts:
-            pending.append(pool.submit(_prepare_in_worker, part))
-            if len(pending) > workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
-def _workers_for(interactions: int) -> int:
-    cores = os.cpu_count() or 1
-    if cores < 2 or interactions < PARALLEL_MIN_INTERACTIONS:
-        return 0
-    return min(cores - 1, 4)
-
-
-_worker: dict[str, Any] = {}
-
-
-def _start_worker(context: DemoContext) -> None:
-    """Runs once in each worker process: render the catalogue once for all the parts it will get."""
-    _worker["context"] = context
-    _worker["simulation"] = context.simulation()
-
-
-def _prepare_in_worker(part: Part) -> PreparedPart:
-    context: DemoContext = _worker["context"]
-    records, counts = _worker["simulation"].run(part)
-    return context.builder.build(records, context.now), counts

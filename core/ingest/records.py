@@ -183,7 +183,10 @@ def _validate(fields: dict[str, Any], source: Any) -> Record:
 
 def content_id(source: Any) -> str:
     """A deterministic UUID from a record's canonical JSON: the same content, the same id."""
-    canonical = orjson.dumps(source, option=orjson.OPT_SORT_KEYS)
+    try:
+        canonical = orjson.dumps(source, option=orjson.OPT_SORT_KEYS)
+    except TypeError as exc:  # e.g. an integer beyond 64 bits, which JSON allows but orjson cannot write
+        raise RecordError(f"cannot derive an id from the record: {exc}") from None
     return str(uuid.uuid5(_ID_NAMESPACE, hashlib.sha256(canonical).hexdigest()))
 
 

@@ -1,6 +1,7 @@
 """Overview: how much the chatbot is used and how users rate it.
 
-In: the principal from `app.py` (needs `VIEW_METRICS`) and the database. Out: metric cards, the star
+In: the principal from `app.py` (needs `VIEW_METRICS`) and the database. Out: the success-metric cards
+against their targets with the list of breaches (`core.queries.kpis`), all-time metric cards, the star
 distribution, interactions per day and per model — all computed by `core.queries.overview` in SQL —
 or an empty state that says how to load data.
 """
@@ -10,9 +11,14 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.auth import Permission
+from core.config import get_settings
 from core.db import get_engine, session_scope
+from core.queries.kpis import kpis
 from core.queries.overview import LATENCY_SAMPLE, Overview, overview
+from dashboard.cache import reuse
 from dashboard.context import current_principal
+from dashboard.kpi_cards import show_kpis
 
 EMPTY_STATE = (
     "No interactions yet — import a file with `bloomtune import` or load demo data with `bloomtune demo`"
@@ -26,9 +32,18 @@ def render() -> None:
     st.title("Overview")
     with session_scope(get_engine()) as session:
         data = overview(session=session, principal=principal)
+    settings = get_settings()
+    targets = reuse(
+        "kpis",
+        principal,
+        Permission.VIEW_METRICS,
+        lambda session: kpis(session=session, principal=principal, settings=settings),
+    )
     if data.is_empty:
         st.info(EMPTY_STATE, icon=":material/inbox:")
         return
+    show_kpis(targets)
+    st.subheader("All time")
     _metric_cards(data)
     left, right = st.columns(2)
     with left:

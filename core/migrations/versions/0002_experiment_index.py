@@ -1,6 +1,6 @@
 """Experiment and metrics indexes: a covering index over an experiment's interactions.
 
-Revision ID: 0007
+Revision ID: 0002
 Revises: 0001
 """
 
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0007"
+revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

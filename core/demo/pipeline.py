@@ -1,0 +1,173 @@
+"""The demo's write path: simulate and build rows (in worker processes for large runs), store and commit.
+
+In: the session, the `IngestWriter`, the parts of the session plan and a `DemoContext` (seed, window,
+row builder). Out: the rows stored through `IngestWriter.store`, committed every `COMMIT_EVERY`
+interactions, and a `Tally` of what was stored and generated; `progress` hears the running count.
+
+Large runs keep both sides busy: worker processes replay parts of the plan and build their rows
+(pseudonyms, topics, hashes, prices — the writer's `RowBuilder`) while this process inserts the previous
+part; read-ahead is bounded, so memory stays flat. Parts are seeded by their index, so the data does not
+depend on how many workers there are. During the load the cyclic garbage collector is paused (the rows
+hold no cycles; tracing a million short-lived dicts over and over would double the run time) and, on
+SQLite, the connection gets a bigger page cache and rarer WAL checkpoints (durability settings are left
+alone); both are restored afterwards.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import random
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from multiprocessing import get_context
+from typing import Any, Final
+
+from sqlalchemy.orm import Session
+
+from core.demo.catalogue import build_catalogue
+from core.demo.conversations import Counts, Simulation
+from core.demo.plan import Part
+from core.ingest.writer import IngestWriter, Prepared, RowBuilder
+
+COMMIT_EVERY: Final = 50_000  # interactions per transaction
+PARALLEL_MIN_INTERACTIONS: Final = 50_000  # below this, starting worker processes costs more than it saves
+COLLECT_EVERY: Final = 20  # parts between explicit garbage collections while the collector is paused
+# Per-connection SQLite settings for the load, and the values core.db sets, restored afterwards.
+SQLITE_BULK: Final = {"cache_size": -1_000_000, "wal_autocheckpoint": 30_000}
+SQLITE_NORMAL: Final = {"cache_size": -65_536, "wal_autocheckpoint": 1_000}
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    """What a worker needs to turn a `Part` into rows; small and picklable."""
+
+    seed: int
+    window_start: datetime
+    experiment_start: datetime
+    builder: RowBuilder
+    now: datetime
+
+    def simulation(self) -> Simulation:
+        return Simulation(
+            catalogue=build_catalogue(random.Random(f"{self.seed}:catalogue")),
+            seed=self.seed,
+            window_start=self.window_start,
+            experiment_start=self.experiment_start,
+        )
+
+
+@dataclass
+class Tally:
+    stored: int = 0
+    already_stored: int = 0
+    counts: Counts = field(default_factory=Counts)
+
+
+PreparedPart = tuple[list[Prepared], Counts]
+
+
+def write_parts(
+    parts: Iterable[Part],
+    *,
+    session: Session,
+    writer: IngestWriter,
+    context: DemoContext,
+    interactions: int,
+    progress: Callable[[int], None] | None = None,
+) -> Tally:
+    """Store every part's rows in plan order, committing every `COMMIT_EVERY` interactions."""
+    tally = Tally()
+    uncommitted = 0
+    with _collector_paused():
+        for number, (rows, counts) in enumerate(_prepared_parts(parts, context, interactions), start=1):
+            if uncommitted == 0:
+                _apply(session, SQLITE_BULK)  # the session may hold a fresh pooled connection
+            result = writer.store(rows)
+            tally.stored += len(result.accepted)
+            tally.already_stored += len(result.duplicates)
+            tally.counts.add(counts)
+            uncommitted += len(rows)
+            if uncommitted >= COMMIT_EVERY:
+                session.commit()
+                uncommitted = 0
+            if number % COLLECT_EVERY == 0:
+                gc.collect()
+            if progress is not None:
+                progress(tally.counts.interactions)
+        session.commit()
+    # Performance-only settings: if the load fails they stay on the pooled connection, which is harmless.
+    _apply(session, SQLITE_NORMAL)
+    session.commit()
+    return tally
+
+
+def _prepared_parts(parts: Iterable[Part], context: DemoContext, interactions: int) -> Iterator[PreparedPart]:
+    """Every part's rows and counts, in plan order: inline for small runs, else from worker processes."""
+    workers = _workers_for(interactions)
+    if workers == 0:
+        simulation = context.simulation()
+        for part in parts:
+            records, counts = simulation.run(part)
+            yield context.builder.build(records, context.now), counts
+        return
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=get_context("spawn"), initializer=_start_worker, initargs=(context,)
+    ) as pool:
+        pending: deque[Future[PreparedPart]] = deque()
+        for part in parts:
+            pending.append(pool.submit(_prepare_in_worker, part))
+            if len(pending) > workers:  # bounded read-ahead keeps memory flat
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _workers_for(interactions: int) -> int:
+    cores = os.cpu_count() or 1
+    if cores < 2 or interactions < PARALLEL_MIN_INTERACTIONS:
+        return 0
+    return min(cores - 1, 4)
+
+
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(context: DemoContext) -> None:
+    """Runs once in each worker process: render the catalogue once for all the parts it will get."""
+    gc.disable()  # see the module docstring; `_prepare_in_worker` collects now and then
+    _worker["context"] = context
+    _worker["simulation"] = context.simulation()
+    _worker["parts"] = 0
+
+
+def _prepare_in_worker(part: Part) -> PreparedPart:
+    context: DemoContext = _worker["context"]
+    records, counts = _worker["simulation"].run(part)
+    _worker["parts"] += 1
+    if _worker["parts"] % COLLECT_EVERY == 0:
+        gc.collect()
+    return context.builder.build(records, context.now), counts
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _apply(session: Session, pragmas: dict[str, int]) -> None:
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    connection = session.connection()
+    for name, value in pragmas.items():
+        connection.exec_driver_sql(f"PRAGMA {name} = {int(value)}")

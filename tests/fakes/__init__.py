@@ -1,0 +1,1 @@
+"""Local fake servers that real clients talk to over loopback (no test reaches the internet)."""
