@@ -129,6 +129,12 @@ class Settings(BaseSettings):
         description="Seconds the chat gateway waits for the upstream model server to answer (for each read "
         "of a streamed answer) before it gives up with 504.",
     )
+    gateway_route_cache_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="Seconds the chat gateway keeps which experiment runs and which model is live before "
+        "reading them again (0: every call); a started or stopped experiment applies within this time.",
+    )
     gateway_connect_timeout_seconds: float = Field(
         5.0, gt=0, description="Seconds the chat gateway waits to connect to the upstream model server."
     )

@@ -54,6 +54,7 @@ def collector_settings(db_url: str, upstream: FakeUpstream, **overrides: Any) ->
         "openai_base_url": upstream.base_url,
         "collector_rate_limit_per_minute": 0,
         "gateway_timeout_seconds": 5.0,
+        "gateway_route_cache_seconds": 0,  # tests change models and experiments between calls
     }
     values.update(overrides)
     return Settings(**values)

@@ -10,12 +10,13 @@ unreachable, 504 timeout), whose `interaction_id` names the logged failure.
 The body's `model` is ignored (routing decides); its `user` is replaced by the pseudonym, so the raw id
 never reaches a provider. Provider keys are added here and never appear in answers, errors or logs.
 Sessions come from the injected `sessions` factory, because a streamed answer is logged after the HTTP
-handler has returned.
+handler has returned. The routing table is kept for `GATEWAY_ROUTE_CACHE_SECONDS` between reads.
 """
 
 from __future__ import annotations
 
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -28,7 +29,7 @@ import orjson
 from sqlalchemy.orm import Session
 
 from core.collector.ingest import IngestContext
-from core.collector.routing import GatewayError, Route, route_for
+from core.collector.routing import GatewayError, Route, RouteTable
 from core.config import Settings
 from core.errors import InputError
 from core.ingest.records import Record, RecordError
@@ -80,6 +81,9 @@ class ChatGateway:
         self._settings = settings
         self._context = context
         self._sessions = sessions
+        self._table: RouteTable | None = None
+        self._table_loaded = 0.0
+        self._routes_lock = threading.Lock()
         self._client = client or httpx.Client(
             timeout=httpx.Timeout(
                 settings.gateway_timeout_seconds, connect=settings.gateway_connect_timeout_seconds
@@ -89,6 +93,16 @@ class ChatGateway:
                 socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],  # no Nagle delay per call
             ),
         )
+
+    def _routes(self) -> RouteTable:
+        """The routing table, re-read from the database at most every `GATEWAY_ROUTE_CACHE_SECONDS`."""
+        with self._routes_lock:
+            now = time.monotonic()
+            if self._table is None or now - self._table_loaded >= self._settings.gateway_route_cache_seconds:
+                with self._sessions() as session:
+                    self._table = RouteTable.load(session)
+                self._table_loaded = now
+            return self._table
 
     def close(self) -> None:
         self._client.close()
@@ -132,8 +146,7 @@ class ChatGateway:
     def _start(
         self, body: dict[str, Any], user_id: str | None, *, stream: bool
     ) -> tuple[Call, httpx.Request]:
-        with self._sessions() as session:
-            route = route_for(user_id, session=session, settings=self._settings)
+        route = self._routes().route(user_id, self._settings)
         call = Call(str(uuid.uuid4()), route, user_id, _messages(body.get("messages")))
         payload = {key: value for key, value in body.items() if key not in ("model", "user", "stream")}
         payload["model"] = route.model

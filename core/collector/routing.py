@@ -1,8 +1,9 @@
 """Which model serves a chat request, and where its upstream lives.
 
-In: the end user's raw id (or None) and the session, with the settings that hold provider credentials.
-Out: a `Route` — the model name to send upstream, its provider, the OpenAI-compatible base URL, the key to
-send (or None) and the experiment arm to log — or a `GatewayError` when nothing can serve.
+In: a session (`RouteTable.load()` reads the running experiment and the live model in one go), then the
+end user's raw id (or None) and the settings that hold provider credentials. Out: a `Route` — the model
+name to send upstream, its provider, the OpenAI-compatible base URL, the key to send (or None) and the
+experiment arm to log — or a `GatewayError` when nothing can serve.
 
 Order: the running experiment (the user's sticky arm; without a user id, the control model and no arm is
 logged), else the newest `live` registered model. A registered model with an `endpoint` is called there
@@ -22,7 +23,7 @@ from core.collector.assignments import assignment_of, running_experiment
 from core.config import Settings
 from core.errors import BloomtuneError
 from core.ingest.writer import provider_of
-from core.models import RegisteredModel
+from core.models import Experiment, RegisteredModel
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 LIVE = "live"
@@ -52,33 +53,58 @@ class Route:
     variant: str | None = None
 
 
-def route_for(user_id: str | None, *, session: Session, settings: Settings) -> Route:
-    experiment = running_experiment(session)
-    experiment_name = variant = None
-    if experiment is not None:
-        assignment = assignment_of(experiment, user_id)
-        model_name = assignment.model
-        if user_id:
-            experiment_name, variant = experiment.name, assignment.arm
-    else:
+@dataclass(frozen=True)
+class ModelEntry:
+    provider: str
+    endpoint: str | None
+
+
+@dataclass(frozen=True)
+class RouteTable:
+    """What routing reads from the database, loaded at once so the gateway can keep it a few seconds."""
+
+    experiment: Experiment | None  # detached: only its columns are read
+    live_model: str | None
+    models: dict[str, ModelEntry]
+
+    @classmethod
+    def load(cls, session: Session) -> RouteTable:
+        experiment = running_experiment(session)
         live = session.scalar(
             select(RegisteredModel.name)
             .where(RegisteredModel.status == LIVE)
             .order_by(RegisteredModel.created_at.desc(), RegisteredModel.id.desc())
             .limit(1)
         )
-        if live is None:
+        names = {live} if live else set()
+        if experiment is not None:
+            names |= {experiment.control_model, experiment.treatment_model}
+        rows = session.execute(
+            select(RegisteredModel.name, RegisteredModel.provider, RegisteredModel.endpoint).where(
+                RegisteredModel.name.in_(names)
+            )
+        )
+        return cls(experiment, live, {row.name: ModelEntry(row.provider, row.endpoint) for row in rows})
+
+    def route(self, user_id: str | None, settings: Settings) -> Route:
+        experiment_name = variant = None
+        if self.experiment is not None:
+            assignment = assignment_of(self.experiment, user_id)
+            model_name = assignment.model
+            if user_id:
+                experiment_name, variant = self.experiment.name, assignment.arm
+        elif self.live_model is not None:
+            model_name = self.live_model
+        else:
             raise GatewayError(
                 503, "no_model", "no model is live and no experiment is running", "service_unavailable"
             )
-        model_name = live
-    registered = session.scalar(select(RegisteredModel).where(RegisteredModel.name == model_name))
-    return _upstream(model_name, registered, settings, experiment_name, variant)
+        return _upstream(model_name, self.models.get(model_name), settings, experiment_name, variant)
 
 
 def _upstream(
     model: str,
-    registered: RegisteredModel | None,
+    registered: ModelEntry | None,
     settings: Settings,
     experiment: str | None,
     variant: str | None,

@@ -69,6 +69,7 @@ SPECIAL_MINIMUM: Final = 2  # of each kind, however small the run
 
 _SYSTEM: Final = {"role": "system", "content": SYSTEM_PROMPT}
 _SYSTEM_TOKENS: Final = len(SYSTEM_PROMPT) // 4 + 4
+_LOG_MEDIAN: Final = {variant: math.log(ms) for variant, ms in LATENCY_MEDIAN_MS.items()}
 
 
 @dataclass
@@ -102,11 +103,6 @@ def special_positions(interactions: int, rng: random.Random) -> dict[int, str]:
     slots = rng.sample(range(low, interactions), min(sum(n for _, n in wanted), interactions - low))
     kinds = [kind for kind, n in wanted for _ in range(n)]
     return dict(zip(slots, kinds, strict=False))
-
-
-def tokens(text: str) -> int:
-    """A plausible token count for English text (about four characters a token)."""
-    return len(text) // 4 + 1
 
 
 class Simulation:
@@ -165,34 +161,15 @@ class Simulation:
         for turn in range(turns):
             position = self._position
             self._position += 1
-            self.counts.interactions += 1
-            special = self._specials.get(position)
-            if special == "unsafe":
-                topic, question, answer = rng.choice(UNSAFE)
-            elif retry is not None:
-                question, answer = retry
-            else:
-                topic, question, answer = self._exchange(topic, first=turn == 0, last=turn == turns - 1)
-                if turn == 0 and special is None:
-                    self._remember(question, answer)
-            if special == "pii":
-                question = with_pii(question, rng)
-            elif special == "near_duplicate" and self._recent:
-                original, answer = rng.choice(self._recent)
-                question = near_duplicate(original, rng)
-            elif special != "unsafe":
-                special = None  # nothing to copy yet: an ordinary turn after all
-            if special is not None:
-                setattr(self.counts, special, getattr(self.counts, special) + 1)
+            topic, question, answer, special = self._content(position, topic, turn, turns, retry)
             failed = special is None and random_() < ERROR_RATE
             latency = self._latency(variant, failed)
-            created_at = self._window_start + timedelta(seconds=second)
             asked = {"role": "user", "content": question}
             fields: dict[str, Any] = {
                 "id": f"demo-{self._seed}-{position:08d}",
                 "conversation_id": conversation_id,
                 "user_id": user_id,
-                "created_at": created_at,
+                "created_at": self._window_start + timedelta(seconds=second),
                 "model": model,
                 "provider": PROVIDER,
                 "experiment": experiment,
@@ -204,37 +181,60 @@ class Simulation:
                 "thumbs": None,
                 "feedback": None,
             }
-            if experiment:
-                self.counts.experiment += 1
             if failed:
-                self.counts.errors += 1
-                fields.update(
-                    status="error",
-                    error_code=ERRORS[int(random_() * len(ERRORS))],
-                    messages=[*context, asked],
-                    prompt_tokens=None,
-                    completion_tokens=None,
-                    cost_usd=0.0,  # failed calls are not billed
-                )
+                fields["status"] = "error"
+                fields["error_code"] = ERRORS[int(random_() * len(ERRORS))]
+                fields["messages"] = [*context, asked]
+                fields["prompt_tokens"] = fields["completion_tokens"] = None
+                fields["cost_usd"] = 0.0  # failed calls are not billed
                 retry = (question, answer)  # the user asks again in the next turn
+                self.counts.errors += 1
             else:
                 retry = None
-                question_tokens = tokens(question) + 4
+                question_tokens = len(question) // 4 + 5
+                answer_tokens = len(answer) // 4 + 1
                 context = [*context, asked, {"role": "assistant", "content": answer}]
-                fields.update(
-                    status="ok",
-                    error_code=None,
-                    messages=context,
-                    prompt_tokens=context_tokens + question_tokens,
-                    completion_tokens=tokens(answer),
-                    cost_usd=None,  # priced by the writer from the price table
-                )
-                context_tokens += question_tokens + tokens(answer) + 4
+                fields["status"] = "ok"
+                fields["error_code"] = None
+                fields["messages"] = context
+                fields["prompt_tokens"] = context_tokens + question_tokens
+                fields["completion_tokens"] = answer_tokens
+                fields["cost_usd"] = None  # priced by the writer from the price table
+                context_tokens += question_tokens + answer_tokens + 4
                 if random_() < RATED_SHARE:
                     self._rate(fields, variant)
             records.append(known_good_record(fields))
-            second += latency / 1000 + 15 + rng.expovariate(1 / 60)  # read the answer, type the next one
+            # The user reads the answer and types the next question: 15 s plus an exponential minute.
+            second += latency / 1000 + 15 - 60 * math.log(1.0 - random_())
+        counts = self.counts
+        counts.interactions += turns
+        if experiment:
+            counts.experiment += turns
         return records
+
+    def _content(
+        self, position: int, topic: str, turn: int, turns: int, retry: tuple[str, str] | None
+    ) -> tuple[str, str, str, str | None]:
+        """(topic, question, answer, kind of deliberate flaw or None) of one turn."""
+        rng = self._rng
+        special = self._specials.get(position)
+        if special == "unsafe":
+            topic, question, answer = rng.choice(UNSAFE)
+        elif retry is not None:
+            question, answer = retry
+        else:
+            topic, question, answer = self._exchange(topic, first=turn == 0, last=turn == turns - 1)
+            if turn == 0 and special is None:
+                self._remember(question, answer)
+        if special == "pii":
+            question = with_pii(question, rng)
+        elif special == "near_duplicate" and self._recent:
+            original, answer = rng.choice(self._recent)
+            question = near_duplicate(original, rng)
+        elif special != "unsafe":
+            return topic, question, answer, None  # (a near-duplicate with nothing to copy yet is ordinary)
+        setattr(self.counts, special, getattr(self.counts, special) + 1)
+        return topic, question, answer, special
 
     def _exchange(self, topic: str, *, first: bool, last: bool) -> tuple[str, str, str]:
         """(topic, question, answer) for the next ordinary turn."""
@@ -273,9 +273,10 @@ class Simulation:
         return arm
 
     def _latency(self, variant: str, failed: bool) -> int:
+        """Lognormal milliseconds for an answer; a timeout (30 s) or a quick failure for an error."""
         rng = self._rng
         if not failed:
-            return max(120, int(rng.lognormvariate(math.log(LATENCY_MEDIAN_MS[variant]), LATENCY_SIGMA)))
+            return max(120, int(math.exp(_LOG_MEDIAN[variant] + LATENCY_SIGMA * rng.gauss(0.0, 1.0))))
         return 30_000 if rng.random() < 0.4 else rng.randint(40, 1500)
 
     def _rate(self, fields: dict[str, Any], variant: str) -> None:

@@ -20,6 +20,7 @@ from core.auth import Permission, Role, can
 from core.config import get_settings, provider_status
 from core.db import get_engine, session_scope
 from core.errors import BloomtuneError
+from dashboard.app_keys import app_keys_tab
 from dashboard.context import current_principal
 
 T = TypeVar("T")
@@ -34,9 +35,13 @@ def render() -> None:
         st.error("Only admins may open this page.")
         st.stop()
     st.title("Admin")
-    users, audit_tab, providers, erasure = st.tabs(["Users", "Audit log", "Providers", "Erase an end user"])
+    users, keys_tab, audit_tab, providers, erasure = st.tabs(
+        ["Users", "App keys", "Audit log", "Providers", "Erase an end user"]
+    )
     with users:
         _users_tab()
+    with keys_tab:
+        app_keys_tab()
     with audit_tab:
         _audit_tab()
     with providers:

@@ -138,3 +138,22 @@ def test_a_planted_provider_key_never_shows(
     assert "PLANTED" not in caplog.text
     audit = session.execute(select(AuditLog.actor, AuditLog.action, AuditLog.target, AuditLog.details)).all()
     assert audit and "PLANTED" not in str(audit)
+
+
+def test_app_key_is_shown_once_then_revoked(admin_page: AppTest, session: Session, admin: Principal) -> None:
+    from core.collector import keys
+
+    at = admin_page
+    by_label(at.text_input, "Name").input("ios-prod")
+    at = by_label(at.button, "Create key").click().run()
+    assert not at.exception
+    [code] = at.code
+    assert keys.authenticate(code.value, session=session) is not None
+    at = at.run()
+    assert not at.code  # shown once
+    by_label(at.checkbox, "Apps using this key stop being able to send data").check()
+    at = by_label(at.button, "Revoke").click().run()
+    assert not at.exception
+    session.expire_all()
+    assert keys.authenticate(code.value, session=session) is None
+    assert [k.active for k in keys.list_keys(session=session, principal=admin)] == [False]

@@ -77,12 +77,18 @@ def test_reviewer_then_viewer(signin_site: SignInSite, browser_page: Any, expect
     sign_in(page, "viewer@example.org", signin_site.passwords["viewer@example.org"])
     expect(page.get_by_text("Signed in as viewer@example.org (viewer)")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(0)
-    buttons = page.locator("button:visible").filter(has_not_text="Sign out")
-    for label in ("Create account", "Erase", "Set role", "Disable"):
-        expect(buttons.filter(has_text=label)).to_have_count(0)
-    expect(page.get_by_test_id("stForm")).to_have_count(0)
-    expect(page.get_by_test_id("stTextInput")).to_have_count(0)
+    nav = page.get_by_test_id("stSidebarNavLink")
+    expect(nav.filter(has_text="Overview")).to_be_visible()
+    for hidden in ("Interactions", "Admin"):
+        expect(nav.filter(has_text=hidden)).to_have_count(0)
+    for title in [text.strip().splitlines()[-1] for text in nav.all_inner_texts()]:
+        nav.filter(has_text=title).click()
+        expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=TIMEOUT_MS)
+        buttons = page.locator("button:visible").filter(has_not_text="Sign out")
+        for label in ("Create account", "Erase", "Set role", "Disable", "Ship", "Add price"):
+            expect(buttons.filter(has_text=label)).to_have_count(0)
+        expect(page.get_by_test_id("stForm")).to_have_count(0)
+        expect(page.get_by_test_id("stTextInput")).to_have_count(0)
 
 
 def test_a_wrong_password_shows_only_the_generic_error(
