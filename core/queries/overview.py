@@ -216,7 +216,7 @@ def interactions_per_model(session: Session) -> list[ModelCount]:
     rows = session.execute(
         select(Interaction.model, func.count().label("n"))
         .group_by(Interaction.model)
-        .order_by(func.count().desc(), Interaction.model)
+        .order_by(func.count().desc(), Interaction.model.asc().nulls_last())
     ).all()
     return [ModelCount(model=model, interactions=int(count)) for model, count in rows]
 

@@ -71,3 +71,14 @@ def pg_session(pg_engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def pg_settings(pg_url: str) -> Settings:
     return Settings(database_url=pg_url, dev_mode=False, pseudonym_key=SecretStr(TEST_KEY))
+
+
+@pytest.fixture
+def session(pg_session: Session) -> Session:
+    """In this folder, services that take the shared `session` fixture run on PostgreSQL."""
+    return pg_session
+
+
+@pytest.fixture
+def settings(pg_settings: Settings) -> Settings:
+    return pg_settings

@@ -122,8 +122,8 @@ def test_overview_distributions(known: Session) -> None:
     assert result.stars == {1: 0, 2: 1, 3: 0, 4: 1, 5: 1}
     assert result.per_model == [
         ModelCount(model="m-a", interactions=4),
-        ModelCount(model=None, interactions=1),
         ModelCount(model="m-b", interactions=1),
+        ModelCount(model=None, interactions=1),
     ]
     assert result.per_day == [
         DayCount(day=date(2026, 10, 1), interactions=3),
