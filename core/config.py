@@ -107,6 +107,13 @@ class Settings(BaseSettings):
         description="Target share of clinician-reviewed answers judged accurate; below it is a breach.",
     )
 
+    breach_webhook_url: SecretStr | None = Field(
+        None,
+        description="Optional webhook (e.g. a Slack or Teams incoming webhook) that receives one JSON message "
+        "per new success-metric breach from `bloomtune alerts check` (posted again only after the metric "
+        "recovers and breaches anew). Treated as a secret: never logged or shown.",
+    )
+
     # -- training readiness (DESIGN.md §5) ----------------------------------------------------------
     readiness_min_examples: int = Field(
         100, ge=1, description="Unique high-quality examples needed before training is allowed."
@@ -152,7 +159,14 @@ class Settings(BaseSettings):
         "2025-04-01-preview", description="Azure OpenAI API version used by the SDK."
     )
     google_cloud_project: str | None = Field(None, description="Google Cloud project for Vertex AI tuning.")
-    google_cloud_location: str = Field("us-central1", description="Vertex AI region.")
+    google_cloud_location: str = Field(
+        "us-central1", description="Vertex AI region (`global` for the global endpoint)."
+    )
+    vertex_base_url: str | None = Field(
+        None,
+        description="Override of the Vertex AI API root the chat gateway calls (default "
+        "`https://LOCATION-aiplatform.googleapis.com`), e.g. a Private Service Connect endpoint.",
+    )
     vertex_gcs_bucket: str | None = Field(
         None, description="GCS bucket (`gs://…`) where Vertex AI training files are uploaded."
     )

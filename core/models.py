@@ -296,3 +296,25 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     target: Mapped[str | None] = mapped_column(String(255))
     details: Mapped[dict[str, Any]] = mapped_column()
+
+
+class AppSetting(Base):
+    """A setting an admin changed in the console (today: success-metric targets), overriding its default."""
+
+    __tablename__ = "app_setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSONType)
+    updated_by: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class NotifiedBreach(Base):
+    """A success-metric breach already posted to the webhook; deleted when the metric recovers."""
+
+    __tablename__ = "notified_breach"
+
+    kpi: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float)
+    target: Mapped[float | None] = mapped_column(Float)
+    notified_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,7 +1,7 @@
 """Fixtures and helpers for the collector API tests (loaded from tests/conftest.py as a plugin).
 
-In: the per-test SQLite database of `tests/conftest.py` (or PostgreSQL via `pg_*` fixtures). Out: a running
-fake upstream, collector settings pointing at it, an app key, the FastAPI app, a `TestClient` that sends
+In: the per-test SQLite database of `tests/conftest.py` (or PostgreSQL via `pg_*` fixtures). Out: running
+fake upstreams (OpenAI-compatible and Azure; Vertex AI Gemini), collector settings pointing at it, an app key, the FastAPI app, a `TestClient` that sends
 the key, helpers that register models and experiments, `serve()` — the app under a real uvicorn
 server on a loopback port — and `concurrent_ingest()`, the load scenario shared by SQLite and PostgreSQL.
 """
@@ -26,6 +26,7 @@ from core.collector import keys
 from core.config import Settings
 from core.models import Experiment, RegisteredModel
 from tests.fakes.openai_upstream import FakeUpstream
+from tests.fakes.vertex_upstream import FakeVertex
 
 UPSTREAM_KEY = "sk-test-provider-secret"
 KEY_ADMIN = Principal(email="keys@example.org", role=Role.ADMIN)
@@ -43,6 +44,21 @@ def upstream(fake_upstream_server: FakeUpstream) -> Iterator[FakeUpstream]:
     fake_upstream_server.reset()
     yield fake_upstream_server
     fake_upstream_server.release.set()
+
+
+@pytest.fixture(scope="session")
+def fake_vertex_server() -> Iterator[FakeVertex]:
+    server = FakeVertex().start()
+    assert isinstance(server, FakeVertex)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def vertex(fake_vertex_server: FakeVertex) -> Iterator[FakeVertex]:
+    fake_vertex_server.reset()
+    yield fake_vertex_server
+    fake_vertex_server.release.set()
 
 
 def collector_settings(db_url: str, upstream: FakeUpstream, **overrides: Any) -> Settings:

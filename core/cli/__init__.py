@@ -12,7 +12,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from core.cli import apikeys, data, serve, serve_api, users
+from core.cli import alerts, apikeys, data, serve, serve_api, users
 from core.cli import experiments as experiment_cli
 from core.errors import BloomtuneError
 
@@ -34,6 +34,7 @@ app.command("serve")(serve_api.serve_command)
 app.add_typer(apikeys.app, name="apikey")
 app.add_typer(users.app, name="user")
 app.add_typer(experiment_cli.app, name="experiment")
+app.add_typer(alerts.app, name="alerts")
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from core.config import get_settings
 from core.db import session_scope
 from core.errors import InputError
 from core.models import Experiment
+from core.targets import effective_settings
 
 app = typer.Typer(help="A/B tests between two models.", no_args_is_help=True)
 NAME = typer.Argument(..., help="The experiment's name.")
@@ -121,7 +122,7 @@ def analyze_command(
             session=session,
             principal=cli_principal(),
             name=name,
-            targets=experiments.guardrail_targets(get_settings()),
+            targets=experiments.guardrail_targets(effective_settings(session, get_settings())),
             mde=mde,
         )
     emit(analysis.as_dict(), as_json, _analysis_summary)

@@ -27,35 +27,26 @@ def emit(result: dict[str, Any], as_json: bool, summary: Callable[[dict[str, Any
 @contextmanager
 def byte_progress(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
     """A progress bar over `total` bytes when stderr is a terminal and the work is large; else None."""
-    if not _err.is_terminal or total < 5_000_000:
-        yield None
-        return
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=_err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda done: bar.update(task, completed=done)
+    columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+    with _progress(total, label, columns, minimum=5_000_000) as update:
+        yield update
 
 
 @contextmanager
 def count_progress(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
     """A progress bar over `total` items when stderr is a terminal; else None."""
-    if not _err.is_terminal:
+    columns = (BarColumn(), "{task.completed}/{task.total}", TimeRemainingColumn())
+    with _progress(total, label, columns, minimum=0) as update:
+        yield update
+
+
+@contextmanager
+def _progress(
+    total: int, label: str, columns: tuple[Any, ...], *, minimum: int
+) -> Iterator[Callable[[int], None] | None]:
+    if not _err.is_terminal or total < minimum:
         yield None
         return
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        "{task.completed}/{task.total}",
-        TimeRemainingColumn(),
-        console=_err,
-        transient=True,
-    ) as bar:
+    with Progress("[progress.description]{task.description}", *columns, console=_err, transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda done: bar.update(task, completed=done)

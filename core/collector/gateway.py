@@ -1,11 +1,14 @@
 """The chat gateway: forward an OpenAI-style chat completion to the routed model, measure it, log it.
 
 In: the request body (`messages`, optional `stream`, sampling parameters…) and the end user's raw id.
-Out: `complete()` returns the upstream's JSON answer; `stream()` returns an iterator of server-sent events
-relayed as they arrive. Either way an interaction id is minted first and the call — model, arm, latency,
+Out: `complete()` returns the upstream's answer as an OpenAI chat completion; `stream()` returns an iterator
+of OpenAI server-sent events relayed as they arrive. The route's protocol picks the wire format
+(`core.collector.upstreams`: OpenAI-compatible, Azure OpenAI, Vertex AI Gemini); everything else here is
+shared by all providers. Either way an interaction id is minted first and the call — model, arm, latency,
 tokens (from the upstream's `usage`), price, and for failures `status="error"` with an `error_code` — is
 logged through `IngestWriter` (source `gateway`). Failures raise `GatewayError` (502 upstream error or
-unreachable, 504 timeout), whose `interaction_id` names the logged failure.
+unreachable, 504 timeout; 503 when Vertex AI credentials are missing), whose `interaction_id` names the
+logged failure.
 
 The body's `model` is ignored (routing decides); its `user` is replaced by the pseudonym, so the raw id
 never reaches a provider. Provider keys are added here and never appear in answers, errors or logs.
@@ -25,17 +28,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import orjson
 from sqlalchemy.orm import Session
 
 from core.collector.ingest import IngestContext
-from core.collector.routing import GatewayError, Route, RouteTable
+from core.collector.routing import GatewayError, Protocol, Route, RouteTable
+from core.collector.upstreams import (
+    AzureUpstream,
+    GoogleToken,
+    OpenAIUpstream,
+    Reply,
+    Upstream,
+    VertexUpstream,
+    messages_of,
+    sse,
+)
 from core.config import Settings
-from core.errors import InputError
 from core.ingest.records import Record, RecordError
 
 Sessions = Callable[[], AbstractContextManager[Session]]
-_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 
 
 @dataclass
@@ -47,14 +57,7 @@ class Call:
     user_id: str | None
     messages: list[dict[str, str]]
     started: float = field(default_factory=time.perf_counter)
-    answer: str = ""
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-
-    def take_usage(self, usage: Any) -> None:
-        if isinstance(usage, dict):
-            self.prompt_tokens = _int_or_none(usage.get("prompt_tokens"))
-            self.completion_tokens = _int_or_none(usage.get("completion_tokens"))
+    reply: Reply = field(default_factory=Reply)
 
 
 @dataclass(frozen=True)
@@ -77,13 +80,20 @@ class ChatGateway:
         context: IngestContext,
         sessions: Sessions,
         client: httpx.Client | None = None,
+        vertex_token: Callable[[], str] | None = None,
     ) -> None:
+        """`vertex_token` yields OAuth tokens for Vertex AI (default: Application Default Credentials)."""
         self._settings = settings
         self._context = context
         self._sessions = sessions
         self._table: RouteTable | None = None
         self._table_loaded = 0.0
         self._routes_lock = threading.Lock()
+        self._upstreams: dict[Protocol, Upstream] = {
+            "openai": OpenAIUpstream(),
+            "azure": AzureUpstream(settings.azure_openai_api_version),
+            "vertex": VertexUpstream(vertex_token or GoogleToken()),
+        }
         self._client = client or httpx.Client(
             timeout=httpx.Timeout(
                 settings.gateway_timeout_seconds, connect=settings.gateway_connect_timeout_seconds
@@ -108,7 +118,7 @@ class ChatGateway:
         self._client.close()
 
     def complete(self, body: dict[str, Any], user_id: str | None) -> Completion:
-        call, request = self._start(body, user_id, stream=False)
+        call, upstream, request = self._start(body, user_id, stream=False)
         try:
             response = self._client.send(request)
         except httpx.HTTPError as exc:
@@ -116,23 +126,15 @@ class ChatGateway:
         if response.status_code >= 400:
             raise self._fail(call, _status_error(response.status_code))
         try:
-            answer = orjson.loads(response.content)
-            message = answer["choices"][0]["message"]
-            call.answer = message.get("content") or ""
-        except (orjson.JSONDecodeError, KeyError, IndexError, TypeError, AttributeError):
-            raise self._fail(
-                call,
-                GatewayError(
-                    502, "upstream_invalid_response", "the upstream answer was not a chat completion"
-                ),
-            ) from None
-        call.take_usage(answer.get("usage"))
+            answer = upstream.answer(call.route, response.content, call.reply)
+        except GatewayError as exc:
+            raise self._fail(call, exc) from None
         self._log(call, error=None)
         return Completion(call.interaction_id, answer)
 
     def stream(self, body: dict[str, Any], user_id: str | None) -> StreamingCompletion:
         """Open the upstream stream; errors before the first byte raise, later ones end the stream."""
-        call, request = self._start(body, user_id, stream=True)
+        call, upstream, request = self._start(body, user_id, stream=True)
         try:
             response = self._client.send(request, stream=True)
         except httpx.HTTPError as exc:
@@ -140,14 +142,15 @@ class ChatGateway:
         if response.status_code >= 400:
             response.close()
             raise self._fail(call, _status_error(response.status_code))
-        return StreamingCompletion(call.interaction_id, self._relay(call, response))
+        return StreamingCompletion(call.interaction_id, self._relay(call, upstream, response))
 
     # -- steps -----------------------------------------------------------------------------------------
     def _start(
         self, body: dict[str, Any], user_id: str | None, *, stream: bool
-    ) -> tuple[Call, httpx.Request]:
+    ) -> tuple[Call, Upstream, httpx.Request]:
+        """Route the call and build the upstream request (an OpenAI payload, translated by the upstream)."""
         route = self._routes().route(user_id, self._settings)
-        call = Call(str(uuid.uuid4()), route, user_id, _messages(body.get("messages")))
+        call = Call(str(uuid.uuid4()), route, user_id, messages_of(body.get("messages")))
         payload = {key: value for key, value in body.items() if key not in ("model", "user", "stream")}
         payload["model"] = route.model
         pseudonym = self._context.pseudonymize(user_id)
@@ -156,32 +159,24 @@ class ChatGateway:
         if stream:
             payload["stream"] = True
             payload["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
-        headers = {"content-type": "application/json"}
-        if route.api_key:
-            headers["authorization"] = f"Bearer {route.api_key}"
-        request = self._client.build_request(
-            "POST", f"{route.base_url}/chat/completions", content=_encode(payload), headers=headers
-        )
-        call.started = time.perf_counter()
-        return call, request
-
-    def _relay(self, call: Call, response: httpx.Response) -> Iterator[bytes]:
-        error: GatewayError | None = None
-        event: list[str] = []
+        upstream = self._upstreams[route.protocol]
         try:
-            for line in response.iter_lines():
-                if line:
-                    event.append(line)
-                    _read_event_line(call, line)
-                    continue
-                if event:
-                    yield ("\n".join(event) + "\n\n").encode()
-                    event = []
-            if event:
-                yield ("\n".join(event) + "\n\n").encode()
+            request = upstream.request(self._client, route, payload, stream=stream)
+        except GatewayError as exc:  # e.g. no Vertex AI access token
+            raise self._fail(call, exc) from None
+        call.started = time.perf_counter()
+        return call, upstream, request
+
+    def _relay(self, call: Call, upstream: Upstream, response: httpx.Response) -> Iterator[bytes]:
+        error: GatewayError | None = None
+        try:
+            yield from upstream.events(call.route, response.iter_lines(), call.reply)
         except httpx.HTTPError as exc:
             error = _transport_error(exc)
-            yield b"data: " + orjson.dumps(error.body()) + b"\n\n"
+            yield sse(error.body())
+        except GatewayError as exc:  # the upstream reported a failure inside the stream
+            error = exc
+            yield sse(error.body())
         except GeneratorExit:
             error = GatewayError(499, "client_disconnected", "the client went away mid-stream")
             raise
@@ -197,7 +192,7 @@ class ChatGateway:
     def _log(self, call: Call, *, error: GatewayError | None) -> None:
         messages = list(call.messages)
         if error is None:
-            messages.append({"role": "assistant", "content": call.answer})
+            messages.append({"role": "assistant", "content": call.reply.answer})
         fields: dict[str, Any] = {
             "id": call.interaction_id,
             "user_id": call.user_id,
@@ -209,8 +204,8 @@ class ChatGateway:
             "experiment": call.route.experiment,
             "variant": call.route.variant,
             "latency_ms": round((time.perf_counter() - call.started) * 1000),
-            "prompt_tokens": call.prompt_tokens,
-            "completion_tokens": call.completion_tokens,
+            "prompt_tokens": call.reply.prompt_tokens,
+            "completion_tokens": call.reply.completion_tokens,
         }
         try:
             record = Record.model_validate(fields)
@@ -219,58 +214,6 @@ class ChatGateway:
         with self._sessions() as session:
             self._context.writer(session, "gateway").write([record])
             session.commit()
-
-
-def _encode(payload: dict[str, Any]) -> bytes:
-    try:
-        return orjson.dumps(payload)
-    except TypeError as exc:  # e.g. an integer beyond 64 bits
-        raise InputError(f"the request cannot be forwarded: {exc}") from None
-
-
-def _read_event_line(call: Call, line: str) -> None:
-    """Collect the answer text and the usage from one `data:` line of an OpenAI stream."""
-    if not line.startswith("data:"):
-        return
-    data = line[5:].strip()
-    if not data or data == "[DONE]":
-        return
-    try:
-        chunk = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return
-    if not isinstance(chunk, dict):
-        return
-    for choice in chunk.get("choices") or []:
-        delta = choice.get("delta") if isinstance(choice, dict) else None
-        if isinstance(delta, dict) and isinstance(delta.get("content"), str):
-            call.answer += delta["content"]
-    if chunk.get("usage"):
-        call.take_usage(chunk["usage"])
-
-
-def _messages(raw: Any) -> list[dict[str, str]]:
-    """The request's turns as plain role/content pairs (text parts joined; unknown roles dropped)."""
-    turns: list[dict[str, str]] = []
-    for message in raw if isinstance(raw, list) else []:
-        if not isinstance(message, dict) or message.get("role") not in _ROLES:
-            continue
-        turns.append({"role": message["role"], "content": _text(message.get("content"))})
-    return turns
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text"
-        )
-    return ""
-
-
-def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _transport_error(exc: httpx.HTTPError) -> GatewayError:

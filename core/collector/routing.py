@@ -6,16 +6,26 @@ name to send upstream, its provider, the OpenAI-compatible base URL, the key to 
 experiment arm to log — or a `GatewayError` when nothing can serve.
 
 Order: the running experiment (the user's sticky arm; without a user id, the control model and no arm is
-logged), else the newest `live` registered model. A registered model with an `endpoint` is called there
-(vLLM, Ollama, llama.cpp server: no key is sent unless its provider is `openai`); OpenAI models go to
-`OPENAI_BASE_URL` (default `https://api.openai.com/v1`) with `OPENAI_API_KEY`. Azure OpenAI and Vertex AI
-upstreams are not supported by the gateway yet (501).
+logged), else the newest `live` registered model. Where each provider is called (`Route.protocol` says
+which wire format `core.collector.upstreams` speaks):
+
+- `openai`: `OPENAI_BASE_URL` (default `https://api.openai.com/v1`) with `OPENAI_API_KEY`.
+- `azure`: the registered model's name is the Azure *deployment*, on the resource `AZURE_OPENAI_ENDPOINT`
+  with `AZURE_OPENAI_API_KEY`. A registered `endpoint` replaces the resource URL; an endpoint that already
+  names a deployment (`…/openai/deployments/NAME`) is used as it is, so any model name can serve.
+- `vertex`: the Gemini publisher model of that name in `GOOGLE_CLOUD_PROJECT` / `GOOGLE_CLOUD_LOCATION`
+  (API root `VERTEX_BASE_URL`, default `https://LOCATION-aiplatform.googleapis.com`); a registered `endpoint`
+  is the full resource URL of a tuned model's endpoint (`https://…/v1/projects/P/locations/L/endpoints/ID`).
+  The bearer token comes from Application Default Credentials at call time, never from here.
+- anything else with an `endpoint` (vLLM, Ollama, llama.cpp server): OpenAI-compatible, no key sent.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +37,8 @@ from core.models import Experiment, RegisteredModel
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 LIVE = "live"
+AZURE_DEPLOYMENTS = "/openai/deployments/"
+Protocol = Literal["openai", "azure", "vertex"]
 
 
 class GatewayError(BloomtuneError):
@@ -45,12 +57,16 @@ class GatewayError(BloomtuneError):
 
 @dataclass(frozen=True)
 class Route:
+    """Where one chat call goes: `base_url` is the OpenAI base URL, the Azure deployment URL or the Vertex
+    model resource URL, depending on `protocol`."""
+
     model: str
     provider: str
     base_url: str
     api_key: str | None = field(repr=False)
     experiment: str | None = None
     variant: str | None = None
+    protocol: Protocol = "openai"
 
 
 @dataclass(frozen=True)
@@ -110,20 +126,53 @@ def _upstream(
     variant: str | None,
 ) -> Route:
     provider = (registered.provider if registered else None) or provider_of(model) or "openai"
-    openai_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    key = openai_key if provider == "openai" else None
-    if registered is not None and registered.endpoint:
-        return Route(model, provider, registered.endpoint.rstrip("/"), key, experiment, variant)
+    endpoint = registered.endpoint.rstrip("/") if registered is not None and registered.endpoint else None
+    if provider == "azure":
+        key = _secret(settings.azure_openai_api_key)
+        if key is None:
+            raise _unconfigured("no_credentials", f"model {model!r} (azure) needs AZURE_OPENAI_API_KEY")
+        return Route(model, provider, _azure(model, endpoint, settings), key, experiment, variant, "azure")
+    if provider == "vertex":
+        base = endpoint or _vertex(model, settings)
+        return Route(model, provider, base, None, experiment, variant, "vertex")
+    openai_key = _secret(settings.openai_api_key) if provider == "openai" else None
+    if endpoint is not None:
+        return Route(model, provider, endpoint, openai_key, experiment, variant)
     if provider == "openai":
         base = (settings.openai_base_url or OPENAI_DEFAULT_BASE_URL).rstrip("/")
-        return Route(model, provider, base, key, experiment, variant)
-    if provider in ("azure", "vertex"):
-        raise GatewayError(
-            501, "unsupported_provider", f"the gateway cannot call {provider} models yet", "not_implemented"
-        )
-    raise GatewayError(
-        503,
-        "no_endpoint",
-        f"model {model!r} ({provider}) has no endpoint; set its base URL in the model registry",
-        "service_unavailable",
+        return Route(model, provider, base, openai_key, experiment, variant)
+    raise _unconfigured(
+        "no_endpoint", f"model {model!r} ({provider}) has no endpoint; set its base URL in the model registry"
     )
+
+
+def _azure(deployment: str, endpoint: str | None, settings: Settings) -> str:
+    """The deployment URL: a registered endpoint naming a deployment, else `RESOURCE/openai/deployments/NAME`."""
+    if endpoint is not None and AZURE_DEPLOYMENTS in endpoint:
+        return endpoint
+    resource = endpoint or (settings.azure_openai_endpoint or "").rstrip("/")
+    if not resource:
+        raise _unconfigured(
+            "no_endpoint", f"model {deployment!r} (azure) needs AZURE_OPENAI_ENDPOINT or an endpoint"
+        )
+    return f"{resource}{AZURE_DEPLOYMENTS}{deployment}"
+
+
+def _vertex(model: str, settings: Settings) -> str:
+    """The publisher model's resource URL in the configured project and location."""
+    project, location = settings.google_cloud_project, settings.google_cloud_location
+    if not project:
+        raise _unconfigured(
+            "no_endpoint", f"model {model!r} (vertex) needs GOOGLE_CLOUD_PROJECT or an endpoint"
+        )
+    host = "aiplatform.googleapis.com" if location == "global" else f"{location}-aiplatform.googleapis.com"
+    root = (settings.vertex_base_url or f"https://{host}").rstrip("/")
+    return f"{root}/v1/projects/{project}/locations/{location}/publishers/google/models/{model}"
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def _unconfigured(code: str, message: str) -> GatewayError:
+    return GatewayError(503, code, message, "service_unavailable")

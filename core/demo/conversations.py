@@ -10,8 +10,9 @@ little better. Latencies are lognormal (median ≈ 900 ms, p95 ≈ 2 s), about 0
 third of answers are rated (J-shaped stars, thumbs, a few comments), and a handful of interactions at
 preset positions carry PII, near-duplicate questions or unsafe answers for reviewers to find.
 
-Records are built with `model_construct` (no validation): everything here is generated known-good, and
-validating a million records would cost more than writing them.
+Records are built without validation (`known_good_record`, what `Record.model_construct` builds, faster):
+everything here is generated known-good, and validating a million records would cost more than writing
+them.
 """
 
 from __future__ import annotations

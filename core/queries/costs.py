@@ -1,9 +1,10 @@
 """Costs: inference spend per day and per model, cost per interaction, training spend, the price table.
 
 In: a session, the acting principal (`VIEW_METRICS` to read; `EDIT_SETTINGS` to add a price) and the
-settings (the cost target). Out: `Costs` — spend per (day, model) over the last `WINDOW_DAYS` days of
-data, the window's cost per interaction against its target, a monthly projection from the last 7 days,
-training spend per fine-tuning job (newest `MAX_JOBS`) and the price table (newest row per model first).
+settings (the cost target, unless an admin stored another: `core.targets`). Out: `Costs` — spend per
+(day, model) over the last `WINDOW_DAYS` days of data, the window's cost per interaction against its
+target, a monthly projection from the last 7 days, training spend per fine-tuning job (newest
+`MAX_JOBS`) and the price table (newest row per model first).
 `add_price()` appends a dated price row (prices are never overwritten, so history stays priced), audited.
 """
 
@@ -23,6 +24,7 @@ from core.errors import InputError
 from core.models import FinetuneJob, Interaction, Price
 from core.queries.kpis import WINDOW_DAYS, window
 from core.sql import day
+from core.targets import effective_targets
 
 PROJECTION_DAYS: Final = 7
 DAYS_PER_MONTH: Final = 30
@@ -76,7 +78,7 @@ def costs(*, session: Session, principal: Principal, settings: Settings) -> Cost
     return Costs(
         per_day_model=per_day_model,
         cost_per_interaction=total / priced if priced else None,
-        target_cost_per_interaction=settings.target_cost_per_interaction_usd,
+        target_cost_per_interaction=effective_targets(session, settings)["target_cost_per_interaction_usd"],
         projected_monthly_usd=recent_cost / len(recent) * DAYS_PER_MONTH if recent else None,
         jobs=_jobs(session),
         prices=list(session.scalars(select(Price).order_by(Price.model, Price.effective_from.desc()))),

@@ -1,6 +1,7 @@
 """Success metrics against their targets (DESIGN.md §7), with a daily trend — every number from SQL.
 
-In: a session, the acting principal (needs `VIEW_METRICS`) and the settings (targets). Out: `Kpis` — one
+In: a session, the acting principal (needs `VIEW_METRICS`) and the settings (targets: their defaults,
+overridden by what an admin stored, see `core.targets`). Out: `Kpis` — one
 `Kpi` per success metric (current value over the last `WINDOW_DAYS` days of data, target, breach flag,
 daily values for a sparkline) and the daily rows they come from (`DailyRow`), which the Engagement and
 Costs pages reuse.
@@ -28,6 +29,7 @@ from core.auth import Permission, Principal, require
 from core.config import Settings
 from core.models import Interaction, Rating, Review
 from core.sql import day
+from core.targets import effective_settings
 
 WINDOW_DAYS: Final = 30
 LATENCY_BUCKET_MS: Final = 10
@@ -78,6 +80,7 @@ class Kpis:
 def kpis(*, session: Session, principal: Principal, settings: Settings) -> Kpis:
     """Every success metric over the last `WINDOW_DAYS` days of data; empty when nothing is stored."""
     require(principal, Permission.VIEW_METRICS)
+    settings = effective_settings(session, settings)
     rows = daily_rows(session)
     if not rows:
         return Kpis(days=[], kpis=[])

@@ -22,6 +22,7 @@ from core.db import get_engine, session_scope
 from core.errors import BloomtuneError
 from dashboard.app_keys import app_keys_tab
 from dashboard.context import current_principal
+from dashboard.targets_form import targets_tab
 
 T = TypeVar("T")
 AUDIT_PAGE_SIZE = 50
@@ -35,8 +36,8 @@ def render() -> None:
         st.error("Only admins may open this page.")
         st.stop()
     st.title("Admin")
-    users, keys_tab, audit_tab, providers, erasure = st.tabs(
-        ["Users", "App keys", "Audit log", "Providers", "Erase an end user"]
+    users, keys_tab, audit_tab, providers, erasure, targets = st.tabs(
+        ["Users", "App keys", "Audit log", "Providers", "Erase an end user", "Targets"]
     )
     with users:
         _users_tab()
@@ -48,6 +49,8 @@ def render() -> None:
         _providers_tab()
     with erasure:
         _erasure_tab()
+    with targets:
+        targets_tab()
 
 
 def _attempt(action: Callable[[Any], T]) -> T | None:

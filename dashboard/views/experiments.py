@@ -29,6 +29,7 @@ from core.experiments import (
     list_experiments,
     ship_experiment,
 )
+from core.targets import effective_settings
 from dashboard.cache import forget, reuse
 from dashboard.context import current_principal
 
@@ -53,7 +54,7 @@ def render() -> None:
         asked = st.query_params.get("name")
         name = st.selectbox("Experiment", names, index=names.index(asked) if asked in names else 0)
         st.query_params["name"] = name
-    targets = guardrail_targets(get_settings())
+        targets = guardrail_targets(effective_settings(session, get_settings()))
     analysis = reuse(
         f"experiment:{name}",
         principal,

@@ -1,6 +1,7 @@
 """A fake OpenAI-compatible chat server on 127.0.0.1, in a thread: what the gateway forwards to in tests.
 
-In: `POST /v1/chat/completions` bodies. Out: a deterministic answer (`Echo: <last user message>`) with
+In: `POST /v1/chat/completions` bodies, or Azure OpenAI's `POST /openai/deployments/NAME/chat/completions?
+api-version=…` (answered 401 unless the `api-key` header is `azure_key` and an api-version is given). Out: a deterministic answer (`Echo: <last user message>`) with
 `usage`, as JSON or as server-sent events; `mode` switches to failures: `error` (HTTP 500), `garbage`
 (not JSON), `hang` (no answer until `release` is set) and `hang_midstream` (one chunk, then the same).
 Every request is kept in `requests` (headers and decoded body) so tests can check what was sent.
@@ -12,11 +13,13 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
 HANG_LIMIT_SECONDS = 10.0
+AZURE_KEY = "azure-test-key"
 
 
 @dataclass
@@ -31,18 +34,25 @@ class FakeUpstream:
     mode: str = "ok"
     requests: list[SeenRequest] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
+    azure_key: str = AZURE_KEY
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
+    handler: ClassVar[type[_Handler]]  # set below the handler class; subclasses serve other wire formats
+
+    @property
+    def root_url(self) -> str:
+        """The server's root: Azure's resource endpoint (`AZURE_OPENAI_ENDPOINT`)."""
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"{self.root_url}/v1"
 
     def start(self) -> FakeUpstream:
         fake = self
 
-        class Handler(_Handler):
+        class Handler(self.handler):
             upstream = fake
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -94,12 +104,26 @@ class _Handler(BaseHTTPRequestHandler):
         mode = self.upstream.mode
         if mode == "hang":
             self.upstream.release.wait(HANG_LIMIT_SECONDS)
-        if mode == "error":
+        if not self._authorized():
+            self._send(401, orjson.dumps({"error": {"code": "401", "message": "Access denied"}}))
+        elif mode == "error":
             self._send(500, orjson.dumps({"error": {"message": "boom: sk-upstream-internal"}}))
         elif mode == "garbage":
             self._send(200, b"<html>not json</html>")
-        elif body.get("stream"):
-            self._stream(body, hang=mode == "hang_midstream")
+        else:
+            self._answer(body)
+
+    def _authorized(self) -> bool:
+        """Azure deployment paths need the `api-key` header and an api-version; other paths anything."""
+        url = urlsplit(self.path)
+        if not url.path.startswith("/openai/deployments/"):
+            return True
+        return self.headers.get("api-key") == self.upstream.azure_key and "api-version" in parse_qs(url.query)
+
+    def _answer(self, body: dict[str, Any]) -> None:
+        """A successful answer in this server's wire format (JSON, or events when the body asks to stream)."""
+        if body.get("stream"):
+            self._stream(body, hang=self.upstream.mode == "hang_midstream")
         else:
             answer = answer_for(body)
             completion = {
@@ -144,3 +168,6 @@ class _Handler(BaseHTTPRequestHandler):
         payload = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", **chunk}
         self.wfile.write(b"data: " + orjson.dumps(payload) + b"\n\n")
         self.wfile.flush()
+
+
+FakeUpstream.handler = _Handler

@@ -125,12 +125,16 @@ def test_timeout_is_504_and_unreachable_is_502(
     assert response.status_code == 502 and response.json()["error"]["code"] == "upstream_unreachable"
 
 
-def test_no_model_is_503_and_unsupported_providers_are_501(client: TestClient, session: Session) -> None:
+def test_no_model_and_unconfigured_providers_are_503(client: TestClient, session: Session) -> None:
     response = client.post("/v1/chat/completions", json=CHAT)
     assert response.status_code == 503 and response.json()["error"]["code"] == "no_model"
-    add_model(session, "gemini-3.5-flash", status="live", provider="vertex")
+    add_model(session, "gemini-3.5-flash", status="live", provider="vertex")  # no GOOGLE_CLOUD_PROJECT
     response = client.post("/v1/chat/completions", json=CHAT)
-    assert response.status_code == 501 and response.json()["error"]["code"] == "unsupported_provider"
+    assert response.status_code == 503 and response.json()["error"]["code"] == "no_endpoint"
+    assert "GOOGLE_CLOUD_PROJECT" in response.json()["error"]["message"]
+    add_model(session, "bloom-azure", status="live", provider="azure")  # no AZURE_OPENAI_API_KEY
+    response = client.post("/v1/chat/completions", json=CHAT)
+    assert response.status_code == 503 and response.json()["error"]["code"] == "no_credentials"
 
 
 @pytest.mark.parametrize(

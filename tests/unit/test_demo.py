@@ -178,7 +178,13 @@ def test_only_if_empty_skips_a_database_with_data(
     assert session.scalar(select(func.count()).select_from(Interaction)) == 50
 
 
-def test_progress_and_audit(session: Session, settings: Settings, admin: Principal) -> None:
+def test_progress_audit_and_connection_settings_restored(
+    session: Session, settings: Settings, admin: Principal
+) -> None:
+    def cache_size() -> int:
+        return int(session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one())
+
+    before = cache_size()
     seen: list[int] = []
     summary = generate_demo(
         session=session, principal=admin, settings=settings, interactions=120, seed=4, progress=seen.append
@@ -186,6 +192,7 @@ def test_progress_and_audit(session: Session, settings: Settings, admin: Princip
     assert seen and seen[-1] == 120 and seen == sorted(seen)
     entry = session.scalars(select(AuditLog).where(AuditLog.action == "demo")).one()
     assert entry.actor == admin.email and entry.details["interactions"] == summary["interactions"] == 120
+    assert cache_size() == before != pipeline.SQLITE_BULK["cache_size"]
 
 
 # -- what the data looks like ------------------------------------------------------------------------------
