@@ -24,8 +24,10 @@ from core.migrate import upgrade
 
 TEST_KEY = "test-pseudonym-key"
 pytest_plugins = ("tests.collector_support",)  # collector API fixtures
-SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "app_export_sample.jsonl"
 DATA = Path(__file__).parent / "data"
+# A copy of the shared sample export (`../shared/data/app_export_sample.jsonl`), so the suite runs anywhere.
+SAMPLE = DATA / "app_export_sample.jsonl"
+SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "app_export_sample.jsonl"
 
 
 @pytest.fixture(scope="session")

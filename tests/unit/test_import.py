@@ -26,7 +26,7 @@ from core.ingest import writer as writer_module
 from core.ingest.importer import import_files
 from core.models import Interaction, Rating
 from tests import scenarios
-from tests.conftest import TEST_KEY
+from tests.conftest import SAMPLE, SHARED_SAMPLE, TEST_KEY
 
 SAMPLE_BAD_LINE = b'{"messages": [{"role": "user", "content": "What is PMS?"}], "rating": 9}\n'
 
@@ -229,3 +229,9 @@ def test_worker_process_path_gives_the_same_report(
         assert [e["line"] for e in report.errors] == [501, 502]
         again = import_files([path], "auto", session=session, principal=admin, settings=small)
         assert (again.imported, again.duplicates) == (0, 500)
+
+
+def test_the_sample_copy_matches_the_shared_sample() -> None:
+    if not SHARED_SAMPLE.exists():
+        pytest.skip(f"no shared sample beside the repository ({SHARED_SAMPLE})")
+    assert SAMPLE.read_bytes() == SHARED_SAMPLE.read_bytes()
