@@ -32,7 +32,9 @@ class Services:
 
 
 def build_services(settings: Settings, engine: Engine, http_client: httpx.Client | None = None) -> Services:
-    context = IngestContext(Pseudonymizer(settings.pseudonym_key.get_secret_value()))
+    context = IngestContext(
+        Pseudonymizer(settings.pseudonym_key.get_secret_value()), scrub_pii=settings.scrub_pii_on_ingest
+    )
     gateway = ChatGateway(
         settings=settings, context=context, sessions=lambda: session_scope(engine), client=http_client
     )

@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(
         10_000, ge=1, le=100_000, description="Records per database transaction during import."
     )
+    scrub_pii_on_ingest: bool = Field(
+        True,
+        description="Replace personal data (emails, phone numbers, introduced names, dates of birth, street "
+        "addresses, profile URLs, handles) with typed placeholders such as `<EMAIL>` before an interaction is "
+        "stored, on every ingest path. Found personal data is flagged on the interaction either way; while "
+        "un-scrubbed flagged examples remain, the training-readiness gate fails.",
+    )
 
     # -- sign-in (DESIGN.md §8) --------------------------------------------------------------------------
     login_max_failures: int = Field(

@@ -35,10 +35,12 @@ Outcome = Literal["accepted", "duplicate", "rejected"]
 
 
 class IngestContext:
-    """What every write of the collector needs: the pseudonymiser and a price book refreshed each minute."""
+    """What every write of the collector needs: the pseudonymiser, whether to scrub personal data and a
+    price book refreshed each minute."""
 
-    def __init__(self, pseudonymize: Pseudonymizer) -> None:
+    def __init__(self, pseudonymize: Pseudonymizer, *, scrub_pii: bool = True) -> None:
         self.pseudonymize = pseudonymize
+        self.scrub_pii = scrub_pii
         self._prices: PriceBook | None = None
         self._loaded_at = 0.0
         self._lock = threading.Lock()
@@ -52,7 +54,11 @@ class IngestContext:
 
     def writer(self, session: Session, source: str) -> IngestWriter:
         return IngestWriter(
-            session, pseudonymize=self.pseudonymize, source=source, prices=self.prices(session)
+            session,
+            pseudonymize=self.pseudonymize,
+            source=source,
+            prices=self.prices(session),
+            scrub_pii=self.scrub_pii,
         )
 
 

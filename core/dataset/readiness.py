@@ -6,7 +6,9 @@ Everything is counted by the database.
 
 A *high-quality* example is a successful interaction that a user rated 4-5 stars or a reviewer approved,
 and that no reviewer rejected and no clinician judged unsafe. *Unique* means distinct normalised
-question-and-answer content.
+question-and-answer content. *Un-scrubbed PII*: `pii_flags` records the personal data found at ingest; when it
+was scrubbed the stored text holds placeholders only, so the gate counts just the flagged interactions marked
+`UNSCRUBBED` (stored as written because `SCRUB_PII_ON_INGEST` was off).
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import String, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from core.config import Settings
 from core.models import Interaction, InteractionTopic, Rating, Review
+from core.privacy import UNSCRUBBED
 from core.vocab import CORE_TOPICS, TOPIC_LABELS
 
 
@@ -73,7 +76,10 @@ def assess(*, session: Session, settings: Settings) -> Readiness:
     good_sq = good.subquery()
     high_rated = session.scalar(select(func.count()).select_from(good_sq)) or 0
     unique = session.scalar(select(func.count(func.distinct(good_sq.c.content_hash)))) or 0
-    with_pii = session.scalar(select(func.count()).where(good_sq.c.pii_flags.is_not(None))) or 0
+    flagged = good_sq.c.pii_flags.is_not(None)
+    unscrubbed = cast(good_sq.c.pii_flags, String).contains(f'"{UNSCRUBBED}"')
+    with_pii = session.scalar(select(func.count()).where(flagged, unscrubbed)) or 0
+    scrubbed = session.scalar(select(func.count()).where(flagged, ~unscrubbed)) or 0
     per_topic = dict(
         session.execute(
             select(InteractionTopic.topic, func.count())
@@ -86,7 +92,7 @@ def assess(*, session: Session, settings: Settings) -> Readiness:
     readiness.checks = [
         _enough_examples(unique, settings.readiness_min_examples),
         _topics_covered(topics, settings.readiness_min_per_topic),
-        _no_pii(with_pii),
+        _no_pii(with_pii, scrubbed),
     ]
     return readiness
 
@@ -115,12 +121,13 @@ def _topics_covered(topics: dict[str, int], minimum: int) -> Check:
     )
 
 
-def _no_pii(with_pii: int) -> Check:
+def _no_pii(with_pii: int, scrubbed: int) -> Check:
     return Check(
         name="no_unscrubbed_pii",
         passed=with_pii == 0,
         value=with_pii,
         threshold=0,
-        message=f"{with_pii} high-quality examples still flagged with personal data",
+        message=f"{with_pii} high-quality examples still hold un-scrubbed personal data "
+        f"({scrubbed} more had theirs replaced by placeholders at ingest)",
         next_step="scrub or reject the flagged interactions on the Interactions page" if with_pii else "",
     )

@@ -5,7 +5,7 @@ Out: the part's `Record`s in plan order, ready for `IngestWriter`, and their `Co
 
 One session is one conversation of 1-5 user turns; later turns carry the earlier turns in `messages`.
 Before the experiment window every call goes to the base model; inside it each user is assigned, sticky by
-a hash of user id and experiment salt, to control (base) or treatment (the fine-tune), which is rated a
+the gateway's hash of user id and experiment salt, to control (base) or treatment (the fine-tune), which is rated a
 little better. Latencies are lognormal (median ≈ 900 ms, p95 ≈ 2 s), about 0.5% of calls fail, about a
 third of answers are rated (J-shaped stars, thumbs, a few comments), and a handful of interactions at
 preset positions carry PII, near-duplicate questions or unsafe answers for reviewers to find.
@@ -17,7 +17,6 @@ them.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import random
 from bisect import bisect
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from core.collector.assignments import bucket
 from core.demo.catalogue import TOPIC_WEIGHTS, Catalogue, near_duplicate, with_pii
 from core.demo.content.extras import (
     CLOSERS,
@@ -48,6 +48,7 @@ BASE_MODEL: Final = "gpt-4.1-mini-2025-04-14"
 FT_MODEL: Final = "ft:gpt-4.1-mini-2025-04-14:bloomtune:cycle-v1:DEMO0001"
 PROVIDER: Final = "openai"
 EXPERIMENT: Final = "ft-v1"
+EXPERIMENT_SALT: Final = "demo-ft-v1"  # fixed, so the same seed gives the same arms
 TREATMENT_SHARE: Final = 0.5
 
 ERROR_RATE: Final = 0.005
@@ -88,10 +89,12 @@ class Counts:
             setattr(self, name, getattr(self, name) + value)
 
 
-def assign_variant(user_id: str, salt: str, treatment_share: float = TREATMENT_SHARE) -> str:
-    """Sticky A/B arm: the same user and salt always land in the same arm."""
-    digest = hashlib.sha256(f"{salt}:{user_id}".encode()).digest()
-    return "treatment" if int.from_bytes(digest[:8], "big") < treatment_share * 2**64 else "control"
+def assign_variant(
+    user_id: str, salt: str = EXPERIMENT_SALT, treatment_share: float = TREATMENT_SHARE
+) -> str:
+    """Sticky A/B arm, hashed exactly as the gateway does (`core.collector.assignments`), so asking the
+    collector for a demo user's arm gives the arm the demo data shows."""
+    return "treatment" if bucket(salt, user_id) < treatment_share else "control"
 
 
 def special_positions(interactions: int, rng: random.Random) -> dict[int, str]:
@@ -270,7 +273,7 @@ class Simulation:
     def _arm(self, user: int, user_id: str) -> str:
         arm = self._arms.get(user)
         if arm is None:
-            arm = self._arms[user] = assign_variant(user_id, EXPERIMENT)
+            arm = self._arms[user] = assign_variant(user_id)
         return arm
 
     def _latency(self, variant: str, failed: bool) -> int:

@@ -29,6 +29,7 @@ from core.config import Settings
 from core.demo.conversations import (
     BASE_MODEL,
     EXPERIMENT,
+    EXPERIMENT_SALT,
     FT_MODEL,
     PROVIDER,
     TREATMENT_SHARE,
@@ -77,7 +78,10 @@ def generate_demo(
     )
     specials = special_positions(interactions, random.Random(f"{seed}:specials"))
     writer = IngestWriter(
-        session, pseudonymize=Pseudonymizer(settings.pseudonym_key.get_secret_value()), source="demo"
+        session,
+        pseudonymize=Pseudonymizer(settings.pseudonym_key.get_secret_value()),
+        source="demo",
+        scrub_pii=settings.scrub_pii_on_ingest,
     )
     context = DemoContext(seed, start, experiment_start, writer.builder, writer.now())
     tally = write_parts(
@@ -156,7 +160,7 @@ def _register_models_and_experiment(
                 control_model=BASE_MODEL,
                 treatment_model=FT_MODEL,
                 treatment_share=TREATMENT_SHARE,
-                salt=EXPERIMENT,
+                salt=EXPERIMENT_SALT,
                 status="running",
                 started_at=experiment_start,
                 decision=None,

@@ -5,12 +5,12 @@ row builder). Out: the rows stored through `IngestWriter.store`, committed every
 interactions, and a `Tally` of what was stored and generated; `progress` hears the running count.
 
 Large runs keep both sides busy: worker processes replay parts of the plan and build their rows
-(pseudonyms, topics, hashes, prices — the writer's `RowBuilder`) while this process inserts the previous
-part; read-ahead is bounded, so memory stays flat. Parts are seeded by their index, so the data does not
-depend on how many workers there are. During the load the cyclic garbage collector is paused (the rows
-hold no cycles; tracing a million short-lived dicts over and over would double the run time) and, on
-SQLite, the connection gets a bigger page cache and rarer WAL checkpoints (durability settings are left
-alone); both are restored afterwards.
+(pseudonyms, PII screening, topics, hashes, prices: the writer's `RowBuilder`) while this process
+inserts the previous part; read-ahead is bounded, so memory stays flat. Parts are seeded by their index,
+so the data does not depend on how many workers there are. During the load the cyclic garbage collector
+is paused (the rows hold no cycles; tracing a million short-lived dicts over and over would double the
+run time) and, on SQLite, the connection gets a bigger page cache and rarer WAL checkpoints (durability
+settings are left alone); both are restored afterwards.
 """
 
 from __future__ import annotations

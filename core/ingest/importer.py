@@ -76,7 +76,10 @@ def import_files(
         if not path.is_file():
             raise InputError(f"no such file: {path}")
     writer = IngestWriter(
-        session, pseudonymize=Pseudonymizer(settings.pseudonym_key.get_secret_value()), source="import"
+        session,
+        pseudonymize=Pseudonymizer(settings.pseudonym_key.get_secret_value()),
+        source="import",
+        scrub_pii=settings.scrub_pii_on_ingest,
     )
     report = ImportReport()
     for path in paths:

@@ -1,8 +1,12 @@
-"""The one place interactions are written: pseudonymise, tag, price, de-duplicate, batch-insert.
+"""The one place interactions are written: pseudonymise, scrub personal data, tag, price, de-duplicate,
+batch-insert.
 
 In: a batch of validated `Record`s and the caller's session. Out: the rows added to the session
 (conversation, interaction, interaction_topic, rating) and a `WriteResult` saying which ids were new and
-which were already stored. Idempotent by interaction id, race-free through
+which were already stored. Personal data (`core.privacy`) in the question, the answer and the messages is
+replaced by typed placeholders when scrubbing is on (`SCRUB_PII_ON_INGEST`) and flagged either way in
+`pii_flags`: the sorted entity types found, plus `UNSCRUBBED` when the text was stored as written; `None` when
+nothing was found. Idempotent by interaction id, race-free through
 the ingest lock (`core.sql.lock_for_ingest`) held from the id check to the commit; the caller commits,
 so a batch is all-or-nothing.
 """
@@ -18,9 +22,9 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from core import topics
+from core import privacy, topics
 from core.audit import utcnow
-from core.ingest.records import Record
+from core.ingest.records import Message, Record
 from core.models import Conversation, Interaction, InteractionTopic, Rating
 from core.prices import PriceBook
 from core.pseudonym import Pseudonymizer
@@ -75,18 +79,23 @@ def provider_of(model: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class RowBuilder:
-    """Turns records into rows: pseudonymise, tag topics, hash content, price. Pure, so it can run in a
-    worker process while the parent writes."""
+    """Turns records into rows: pseudonymise, scrub, tag topics, hash content, price. Pure and picklable
+    (the PII engines are built lazily in each process), so it can run in a worker process while the parent
+    writes."""
 
     pseudonymize: Pseudonymizer
     prices: PriceBook
     source: str
+    scrub_pii: bool = True
 
     def build(self, records: Iterable[Record], now: datetime) -> list[Prepared]:
         return [self._prepare(record, now) for record in records]
 
     def _prepare(self, record: Record, now: datetime) -> Prepared:
-        question, answer = record.user_message, record.assistant_message
+        texts = _PiiPass(self.scrub_pii)
+        question, answer = texts(record.user_message), texts(record.assistant_message)
+        messages = texts.messages(record.messages)
+        feedback = texts(record.feedback) if record.feedback else record.feedback
         cost = record.cost_usd
         if cost is None:
             cost = self.prices.inference_cost(record.model, record.prompt_tokens, record.completion_tokens)
@@ -98,7 +107,7 @@ class RowBuilder:
             "conversation_id": conversation_id,
             "user_pseudonym": user,
             "created_at": created_at,
-            "messages": record.messages,
+            "messages": messages,
             "user_message": question,
             "assistant_message": answer,
             "model": record.model,
@@ -111,7 +120,7 @@ class RowBuilder:
             "cost_usd": cost,
             "status": record.status,
             "error_code": record.error_code,
-            "pii_flags": None,
+            "pii_flags": privacy.flags(texts.found, scrubbed=self.scrub_pii),
             "content_hash": content_hash(question, answer),
             "duplicate_of": None,
             "source": self.source,
@@ -133,12 +142,38 @@ class RowBuilder:
                     "source": "user",
                     "stars": record.rating,
                     "thumbs": record.thumbs,
-                    "comment": record.feedback,
+                    "comment": feedback,
                     "author": None,
                     "created_at": created_at,
                 }
             )
         return Prepared(interaction, conversation, topic_rows, ratings)
+
+
+class _PiiPass:
+    """Screens (and, when `scrub`, scrubs) the texts of one record, collecting the entity types found; a
+    text seen twice (the question is also in the messages) is looked at once."""
+
+    def __init__(self, scrub: bool) -> None:
+        self.scrub = scrub
+        self.found: set[str] = set()
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        done = self._seen.get(text)
+        if done is None:
+            scrubbed, types = privacy.scrub(text)
+            self.found.update(types)
+            done = self._seen[text] = scrubbed if self.scrub else text
+        return done
+
+    def messages(self, messages: Sequence[Message]) -> list[Message]:
+        """The messages with each content passed through (unchanged messages are kept as they are)."""
+        out: list[Message] = []
+        for message in messages:
+            content = self(message["content"])
+            out.append(message if content is message["content"] else {**message, "content": content})
+        return out
 
 
 class IngestWriter:
@@ -149,10 +184,11 @@ class IngestWriter:
         pseudonymize: Pseudonymizer,
         source: str,
         prices: PriceBook | None = None,
+        scrub_pii: bool = True,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self._session = session
-        self.builder = RowBuilder(pseudonymize, prices or PriceBook.load(session), source)
+        self.builder = RowBuilder(pseudonymize, prices or PriceBook.load(session), source, scrub_pii)
         self._now = now
 
     def now(self) -> datetime:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from core import topics
 from core.auth import Principal, Role
+from core.collector.assignments import arm_for
 from core.config import Settings
 from core.db import make_engine, session_scope
 from core.demo import conversations, generate_demo, pipeline
@@ -417,7 +418,9 @@ def test_known_good_records_equal_model_construct() -> None:
     assert built.user_message == "What is PMS?" and built.assistant_message == "…"
 
 
-def test_variant_assignment_is_sticky_and_balanced() -> None:
-    arms = [conversations.assign_variant(f"demo-user-{n:05d}", EXPERIMENT) for n in range(4000)]
-    assert arms == [conversations.assign_variant(f"demo-user-{n:05d}", EXPERIMENT) for n in range(4000)]
+def test_variant_assignment_is_sticky_balanced_and_the_gateways(db: Session) -> None:
+    arms = [conversations.assign_variant(f"demo-user-{n:05d}") for n in range(4000)]
+    assert arms == [conversations.assign_variant(f"demo-user-{n:05d}") for n in range(4000)]
     assert 0.45 <= arms.count("treatment") / len(arms) <= 0.55
+    experiment = db.scalars(select(Experiment)).one()
+    assert [arm_for(experiment, f"demo-user-{n:05d}") for n in range(4000)] == arms
