@@ -179,7 +179,7 @@ def scrub(text: str) -> tuple[str, list[str]]:
     return scrubbed, list(found)
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=65_536)
 def _scrubbed(text: str) -> tuple[str, tuple[str, ...]]:
     """The screen, then the analyzer and anonymizer on a candidate (cached: system prompts repeat)."""
     if not text or SCREEN.search(text) is None:

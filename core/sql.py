@@ -78,7 +78,7 @@ def _json(value: Any) -> str | None:
 
 def _sqlite_datetime(value: datetime | None) -> str | None:
     """The text form SQLAlchemy's SQLite dialect stores and reads back."""
-    return None if value is None else value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return None if value is None else value.isoformat(" ", "microseconds")
 
 
 def lock_for_ingest(session: Session) -> None:
