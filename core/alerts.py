@@ -62,9 +62,7 @@ class AlertReport:
 def breach_message(kpi: Kpi) -> dict[str, Any]:
     """The JSON body posted for one breach; `text` makes it readable in Slack/Teams as is."""
     comparator = "≥" if kpi.higher_is_better else "≤"
-    text = (
-        f"Bloomtune: {kpi.label} is {_format(kpi, kpi.value)}; target {comparator} {_format(kpi, kpi.target)}"
-    )
+    text = f"Bloomtune: {kpi.label} is {kpi.format(kpi.value)}; target {comparator} {kpi.format(kpi.target)}"
     return {
         "event": "kpi_breach",
         "kpi": kpi.key,
@@ -134,17 +132,3 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, httpx.HTTPStatusError):
         return f"HTTP {exc.response.status_code}"
     return type(exc).__name__
-
-
-def _format(kpi: Kpi, value: float | None) -> str:
-    if value is None:
-        return "—"
-    if kpi.unit == "stars":
-        return f"{value:.2f} / 5"
-    if kpi.unit == "ms":
-        return f"{value:,.0f} ms"
-    if kpi.unit == "share":
-        return f"{value:.1%}"
-    if kpi.unit == "usd":
-        return f"${value:.4f}"
-    return f"{value:,.1f}"

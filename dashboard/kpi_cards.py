@@ -10,8 +10,6 @@ import streamlit as st
 
 from core.queries.kpis import Kpi, Kpis
 
-NO_VALUE = "—"
-
 
 def show_kpis(data: Kpis) -> None:
     if not data.kpis:
@@ -21,7 +19,7 @@ def show_kpis(data: Kpis) -> None:
         for column, kpi in zip(st.columns(4), row, strict=False):
             column.metric(
                 kpi.label,
-                format_value(kpi, kpi.value),
+                kpi.format(kpi.value),
                 delta=_delta(kpi),
                 delta_color="red" if kpi.breached else ("green" if kpi.target is not None else "off"),
                 delta_arrow="off",
@@ -31,24 +29,10 @@ def show_kpis(data: Kpis) -> None:
             )
     if data.breaches:
         lines = [
-            f"- **{k.label}** is {format_value(k, k.value)}; target {_comparator(k)} {format_value(k, k.target)}"
+            f"- **{k.label}** is {k.format(k.value)}; target {_comparator(k)} {k.format(k.target)}"
             for k in data.breaches
         ]
         st.error("**Targets missed**\n" + "\n".join(lines), icon=":material/warning:")
-
-
-def format_value(kpi: Kpi, value: float | None) -> str:
-    if value is None:
-        return NO_VALUE
-    if kpi.unit == "stars":
-        return f"{value:.2f} / 5"
-    if kpi.unit == "ms":
-        return f"{value:,.0f} ms"
-    if kpi.unit == "share":
-        return f"{value:.1%}"
-    if kpi.unit == "usd":
-        return f"${value:.4f}"
-    return f"{value:,.1f}"
 
 
 def _comparator(kpi: Kpi) -> str:
@@ -59,7 +43,7 @@ def _delta(kpi: Kpi) -> str | None:
     if kpi.target is None:
         return None
     state = "breach" if kpi.breached else "on target"
-    return f"{state} · target {_comparator(kpi)} {format_value(kpi, kpi.target)}"
+    return f"{state} · target {_comparator(kpi)} {kpi.format(kpi.target)}"
 
 
 def _help(kpi: Kpi) -> str:

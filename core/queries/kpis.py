@@ -60,6 +60,20 @@ class Kpi:
     unit: str  # "stars", "ms", "share", "usd", "count"
     trend: list[float | None] = field(default_factory=list)
 
+    def format(self, value: float | None) -> str:
+        """`value` in this KPI's unit, for people ("—" when unknown)."""
+        if value is None:
+            return "—"
+        if self.unit == "stars":
+            return f"{value:.2f} / 5"
+        if self.unit == "ms":
+            return f"{value:,.0f} ms"
+        if self.unit == "share":
+            return f"{value:.1%}"
+        if self.unit == "usd":
+            return f"${value:.4f}"
+        return f"{value:,.1f}"
+
     @property
     def breached(self) -> bool:
         if self.value is None or self.target is None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from core.models import NotifiedBreach
 from core.targets import reset_target, set_target
 from tests.alert_support import receiver, write_low_satisfaction
 from tests.conftest import TEST_KEY
+from tests.unit.test_cli import run
 
 HOOK = "https://hooks.example.org/services/SECRETPATH?token=SECRETTOKEN"
 
@@ -138,7 +137,7 @@ def test_cli_alerts_check_posts_once_and_prints_one_json_object(
             "DEV_MODE": "0",
             "BREACH_WEBHOOK_URL": hook.url,
         }
-        outputs = [_cli(["alerts", "check", "--json"], env, tmp_path) for _ in range(2)]
+        outputs = [run(["alerts", "check", "--json"], env, tmp_path) for _ in range(2)]
     first, second = (orjson.loads(out.stdout) for out in outputs)
     assert all(out.returncode == 0 for out in outputs), outputs[0].stderr
     assert [b["kpi"] for b in first["breaches"]] == ["satisfaction"]
@@ -156,18 +155,7 @@ def test_cli_alerts_check_exits_1_when_a_post_fails(session: Session, db_url: st
             "PSEUDONYM_KEY": TEST_KEY,
             "BREACH_WEBHOOK_URL": hook.url,
         }
-        out = _cli(["alerts", "check", "--json"], env, tmp_path)
+        out = run(["alerts", "check", "--json"], env, tmp_path)
     assert out.returncode == 1
     assert orjson.loads(out.stdout)["failed"] == ["satisfaction"]
     assert "SECRET" not in out.stdout + out.stderr
-
-
-def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from core.cli import main; main()", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )

@@ -366,9 +366,9 @@ def _without_prefix_or_numbers(question: str) -> str:
 
 def test_pii_near_duplicates_and_unsafe_answers_are_rare_but_present(demo: DemoDb, db: Session) -> None:
     with_pii, near, unsafe = flaws(db)
-    assert 1 <= len(with_pii) <= 50 and demo.summary["pii_samples"] == 10
+    assert 0 < len(with_pii) <= 50 and demo.summary["pii_samples"] == 10
     assert near and demo.summary["near_duplicates"] >= 2
-    assert 1 <= len(unsafe) <= 50 and demo.summary["unsafe_samples"] == 5
+    assert 0 < len(unsafe) <= 50 and demo.summary["unsafe_samples"] == 5
 
 
 def test_even_a_small_run_has_every_kind_of_flaw(
