@@ -21,7 +21,6 @@ import random
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing import get_context
@@ -32,6 +31,7 @@ from sqlalchemy.orm import Session
 from core.demo.catalogue import build_catalogue
 from core.demo.conversations import Counts, Simulation
 from core.demo.plan import Part
+from core.gcpause import collector_paused
 from core.ingest.writer import IngestWriter, Prepared, RowBuilder
 
 COMMIT_EVERY: Final = 100_000  # interactions per transaction (fewer rewrites of hot index pages)
@@ -84,7 +84,7 @@ def write_parts(
     tally = Tally()
     uncommitted = 0
     usual = _current(session, SQLITE_BULK)
-    with _collector_paused():
+    with collector_paused():
         for number, (rows, counts) in enumerate(_prepared_parts(parts, context, interactions), start=1):
             if uncommitted == 0:
                 _apply(session, SQLITE_BULK)  # the session may hold a fresh pooled connection
@@ -153,17 +153,6 @@ def _prepare_in_worker(part: Part) -> PreparedPart:
     if _worker["parts"] % COLLECT_EVERY == 0:
         gc.collect()
     return context.builder.build(records, context.now), counts
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _current(session: Session, pragmas: dict[str, int]) -> dict[str, int]:

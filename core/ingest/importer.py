@@ -12,6 +12,7 @@ reports the stored ones as duplicates.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import os
 from collections import deque
@@ -29,12 +30,14 @@ from core import audit
 from core.auth import Permission, Principal, require
 from core.config import Settings
 from core.errors import InputError
+from core.gcpause import collector_paused
 from core.ingest.records import FORMATS, Format, Record, RecordError, parse_csv_row, parse_json_line
 from core.ingest.writer import IngestWriter, Prepared, RowBuilder
 from core.pseudonym import Pseudonymizer
 
 MAX_REPORTED_ERRORS = 10_000
 PARALLEL_MIN_BYTES = 16_000_000
+COLLECT_EVERY = 20  # chunks between garbage collections while the collector is paused
 Progress = Callable[[int], None]
 Item = tuple[int, bytes | Record | RecordError]
 
@@ -116,12 +119,15 @@ def _import_file(
         for chunk in chunks:
             _store(_prepare_chunk(chunk, fmt, writer.builder, now), path, writer, report, session)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    with pool, collector_paused():  # unpickled rows hold no cycles; see core.gcpause
         pending: deque[Future[PreparedChunk]] = deque()
-        for chunk in chunks:
+        for number, chunk in enumerate(chunks, start=1):
             pending.append(pool.submit(_prepare_chunk, chunk, fmt, writer.builder, now))
             if len(pending) > workers:  # bounded read-ahead keeps memory constant
                 _store(pending.popleft().result(), path, writer, report, session)
+            if number % COLLECT_EVERY == 0:
+                gc.collect()
         while pending:
             _store(pending.popleft().result(), path, writer, report, session)
 
