@@ -38,6 +38,8 @@ from core.stats import (
     DEFAULT_ALPHA,
     SRM_ALARM_P,
     ArmEstimate,
+    Comparison,
+    PercentileLift,
     arm_estimate,
     benjamini_hochberg,
     bootstrap_percentile_lift,
@@ -315,16 +317,7 @@ def _metric_result(spec: MetricSpec, control: ArmData, treatment: ArmData, alpha
     if c is None or t is None or c.mean == 0 or c.n < 2 or t.n < 2:
         return base
     comparison = compare(c, t, higher_is_better=spec.higher_is_better, alpha=alpha)
-    return replace(
-        base,
-        lift=comparison.lift,
-        ci_low=comparison.ci_low,
-        ci_high=comparison.ci_high,
-        p_value=comparison.p_value,
-        chance_to_win=comparison.chance_to_win,
-        seq_ci_low=comparison.seq_ci_low,
-        seq_ci_high=comparison.seq_ci_high,
-    )
+    return _compared(base, comparison, (comparison.seq_ci_low, comparison.seq_ci_high))
 
 
 def _summary(arm: ArmData, estimate: ArmEstimate | None) -> ArmSummary:
@@ -347,15 +340,22 @@ def _percentile_result(spec: MetricSpec, control: ArmData, treatment: ArmData, a
         control.latency_histogram, treatment.latency_histogram, q, higher_is_better=False, alpha=alpha
     )
     # The bootstrap CI is fixed-horizon; it doubles as the decision interval for latency.
+    return _compared(base, boot, (boot.ci_low, boot.ci_high))
+
+
+def _compared(
+    base: MetricResult, result: Comparison | PercentileLift, decision_interval: tuple[float, float]
+) -> MetricResult:
+    """`base` with the comparison's lift, CI, p-value and chance to win, and the interval that decides."""
     return replace(
         base,
-        lift=boot.lift,
-        ci_low=boot.ci_low,
-        ci_high=boot.ci_high,
-        p_value=boot.p_value,
-        chance_to_win=boot.chance_to_win,
-        seq_ci_low=boot.ci_low,
-        seq_ci_high=boot.ci_high,
+        lift=result.lift,
+        ci_low=result.ci_low,
+        ci_high=result.ci_high,
+        p_value=result.p_value,
+        chance_to_win=result.chance_to_win,
+        seq_ci_low=decision_interval[0],
+        seq_ci_high=decision_interval[1],
     )
 
 

@@ -16,11 +16,9 @@ settings are left alone); both are restored afterwards.
 from __future__ import annotations
 
 import gc
-import os
 import random
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing import get_context
@@ -33,6 +31,7 @@ from core.demo.conversations import Counts, Simulation
 from core.demo.plan import Part
 from core.gcpause import collector_paused
 from core.ingest.writer import IngestWriter, Prepared, RowBuilder
+from core.parallel import in_order, worker_count
 
 COMMIT_EVERY: Final = 100_000  # interactions per transaction (fewer rewrites of hot index pages)
 PARALLEL_MIN_INTERACTIONS: Final = 50_000  # below this, starting worker processes costs more than it saves
@@ -119,20 +118,11 @@ def _prepared_parts(parts: Iterable[Part], context: DemoContext, interactions: i
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=get_context("spawn"), initializer=_start_worker, initargs=(context,)
     ) as pool:
-        pending: deque[Future[PreparedPart]] = deque()
-        for part in parts:
-            pending.append(pool.submit(_prepare_in_worker, part))
-            if len(pending) > workers:  # bounded read-ahead keeps memory flat
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        yield from in_order(pool, _prepare_in_worker, parts, read_ahead=workers)
 
 
 def _workers_for(interactions: int) -> int:
-    cores = os.cpu_count() or 1
-    if cores < 2 or interactions < PARALLEL_MIN_INTERACTIONS:
-        return 0
-    return min(cores - 1, 4)
+    return worker_count(interactions >= PARALLEL_MIN_INTERACTIONS)
 
 
 _worker: dict[str, Any] = {}

@@ -14,12 +14,11 @@ from __future__ import annotations
 import csv
 import gc
 import io
-import os
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from core.errors import InputError
 from core.gcpause import collector_paused
 from core.ingest.records import FORMATS, Format, Record, RecordError, parse_csv_row, parse_json_line
 from core.ingest.writer import IngestWriter, Prepared, RowBuilder
+from core.parallel import in_order, worker_count
 from core.pseudonym import Pseudonymizer
 
 MAX_REPORTED_ERRORS = 10_000
@@ -113,31 +113,22 @@ def _import_file(
     """Read chunks of `batch_size` records, parse and prepare them (in a worker process for large
     files, so parsing overlaps with writing), then store and commit each chunk in file order."""
     chunks = _chunks(_items(path, fmt, progress), batch_size)
-    now = writer.now()
+    prepare = partial(_prepare_chunk, fmt=fmt, builder=writer.builder, now=writer.now())
     workers = _workers_for(path)
     if workers == 0:
         for chunk in chunks:
-            _store(_prepare_chunk(chunk, fmt, writer.builder, now), path, writer, report, session)
+            _store(prepare(chunk), path, writer, report, session)
         return
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
     with pool, collector_paused():  # unpickled rows hold no cycles; see core.gcpause
-        pending: deque[Future[PreparedChunk]] = deque()
-        for number, chunk in enumerate(chunks, start=1):
-            pending.append(pool.submit(_prepare_chunk, chunk, fmt, writer.builder, now))
-            if len(pending) > workers:  # bounded read-ahead keeps memory constant
-                _store(pending.popleft().result(), path, writer, report, session)
+        for number, prepared in enumerate(in_order(pool, prepare, chunks, read_ahead=workers), start=1):
+            _store(prepared, path, writer, report, session)
             if number % COLLECT_EVERY == 0:
                 gc.collect()
-        while pending:
-            _store(pending.popleft().result(), path, writer, report, session)
 
 
 def _workers_for(path: Path) -> int:
-    """Worker processes for parsing: none for small files (start-up would cost more than it saves)."""
-    cores = os.cpu_count() or 1
-    if cores < 2 or path.stat().st_size < PARALLEL_MIN_BYTES:
-        return 0
-    return min(cores - 1, 4)
+    return worker_count(path.stat().st_size >= PARALLEL_MIN_BYTES)
 
 
 @dataclass
