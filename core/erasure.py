@@ -20,7 +20,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Executable, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, rollups
 from core.auth import Permission, Principal, require
 from core.config import Settings
 from core.errors import InputError
@@ -107,6 +107,7 @@ def erase_user(user_id: str, *, session: Session, principal: Principal, settings
     report = ErasureReport(pseudonym=pseudonym)
     conversations = select(Conversation.id).where(Conversation.user_pseudonym == pseudonym)
     doomed = select(Interaction.id).where(Interaction.user_pseudonym == pseudonym)
+    rollups.remove_interactions(session, Interaction.user_pseudonym == pseudonym)
     for model in (Rating, Review, InteractionTopic):
         _execute(session, delete(model).where(model.interaction_id.in_(doomed)))
     _execute(

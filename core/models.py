@@ -318,3 +318,124 @@ class NotifiedBreach(Base):
     value: Mapped[float | None] = mapped_column(Float)
     target: Mapped[float | None] = mapped_column(Float)
     notified_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# -- rollups: pre-aggregated sufficient statistics, maintained by `core.rollups` on every write path ------
+# `day` is the UTC calendar day as `YYYY-MM-DD` text (what `core.sql.day()` returns); `n` counts the rows
+# that contribute to a key, and a key whose `n` drops to 0 is deleted. An unknown model is stored as ''.
+class RollupCalls(Base):
+    """Interactions per (day, model): count, successes, summed cost and how many of them are priced."""
+
+    __tablename__ = "rollup_calls"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    model: Mapped[str] = mapped_column(String(200), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    ok: Mapped[int] = mapped_column(Integer)
+    cost_usd: Mapped[float] = mapped_column(Float)
+    priced: Mapped[int] = mapped_column(Integer)
+
+
+class RollupLatency(Base):
+    """Interactions with a measured latency per (day, latency bucket of `LATENCY_BUCKET_MS`)."""
+
+    __tablename__ = "rollup_latency"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class RollupUserDay(Base):
+    """Interactions per (end user, day): the days each user was active."""
+
+    __tablename__ = "rollup_user_day"
+    __table_args__ = (Index("ix_rollup_user_day_day", "day"), {"sqlite_with_rowid": False})
+
+    user_pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class RollupConversationDay(Base):
+    """Interactions per (conversation, day): the days each conversation was active."""
+
+    __tablename__ = "rollup_conversation_day"
+    __table_args__ = (Index("ix_rollup_conversation_day_day", "day"), {"sqlite_with_rowid": False})
+
+    conversation_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class RollupRatingDay(Base):
+    """End users' ratings per day of the rating: count, stars (count, sum, histogram) and thumbs."""
+
+    __tablename__ = "rollup_rating_day"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    stars: Mapped[int] = mapped_column(Integer)
+    stars_sum: Mapped[int] = mapped_column(Integer)
+    star_1: Mapped[int] = mapped_column(Integer)
+    star_2: Mapped[int] = mapped_column(Integer)
+    star_3: Mapped[int] = mapped_column(Integer)
+    star_4: Mapped[int] = mapped_column(Integer)
+    star_5: Mapped[int] = mapped_column(Integer)
+    thumbs: Mapped[int] = mapped_column(Integer)
+    thumbs_up: Mapped[int] = mapped_column(Integer)
+
+
+class RollupRatedDay(Base):
+    """Interactions with at least one end-user rating, per day of the interaction."""
+
+    __tablename__ = "rollup_rated_day"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class RollupExperimentCalls(Base):
+    """An experiment's interactions per (variant, end user): the per-unit sums of the delta method."""
+
+    __tablename__ = "rollup_experiment_calls"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    experiment: Mapped[str] = mapped_column(String(100), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(50), primary_key=True)
+    user_pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    ok: Mapped[int] = mapped_column(Integer)
+    cost_usd: Mapped[float] = mapped_column(Float)
+    priced: Mapped[int] = mapped_column(Integer)
+
+
+class RollupExperimentRatings(Base):
+    """End users' ratings of an experiment's interactions per (variant, end user)."""
+
+    __tablename__ = "rollup_experiment_ratings"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    experiment: Mapped[str] = mapped_column(String(100), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(50), primary_key=True)
+    user_pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    thumbs_up: Mapped[int] = mapped_column(Integer)
+    thumbs: Mapped[int] = mapped_column(Integer)
+    stars_sum: Mapped[int] = mapped_column(Integer)
+    stars: Mapped[int] = mapped_column(Integer)
+    top_box: Mapped[int] = mapped_column(Integer)
+
+
+class RollupExperimentLatency(Base):
+    """An experiment's interactions per (variant, exact latency in ms): the arm's latency histogram."""
+
+    __tablename__ = "rollup_experiment_latency"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    experiment: Mapped[str] = mapped_column(String(100), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(50), primary_key=True)
+    latency_ms: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)

@@ -5,7 +5,9 @@ In: a session (for its dialect), a table and rows, or a column. Out:
   once per column — the ingest hot path, several times faster than ORM or Core parameter processing;
 - `lock_for_ingest()`: serialises ingest transactions so "is this id new?" stays true until commit;
 - `day()`: the calendar day of a timestamp as `YYYY-MM-DD` text, fit for GROUP BY;
-- `day_plus()`: midnight N days after such a day text, comparable with timestamp columns.
+- `day_plus()`: midnight N days after such a day text, comparable with timestamp columns;
+- `bulk_add()`: an executemany upsert that adds its values to the stored ones (`ON CONFLICT DO UPDATE`);
+- `day_shift()`: the `YYYY-MM-DD` text N days after such a day text.
 """
 
 from __future__ import annotations
@@ -44,6 +46,27 @@ def bulk_insert(
     )
     result = session.connection().exec_driver_sql(statement, _parameters(table, columns, rows, sqlite))
     return int(result.rowcount)
+
+
+def bulk_add(
+    session: Session,
+    table: Table,
+    keys: Sequence[str],
+    measures: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Insert `rows` (tuples of plain values: the keys, then the measures; one row per key); where the key
+    is stored already, add the measures to its row instead."""
+    if not rows:
+        return
+    columns = [*keys, *measures]
+    mark = "?" if dialect_of(session) == "sqlite" else "%s"
+    added = ", ".join(f"{m} = {table.name}.{m} + excluded.{m}" for m in measures)
+    statement = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {added}"
+    )
+    session.connection().exec_driver_sql(statement, list(rows))
 
 
 def _parameters(table: Table, columns: list[str], rows: Sequence[dict[str, Any]], sqlite: bool) -> list[Any]:
@@ -128,3 +151,24 @@ def _day_plus_sqlite(element: day_plus, compiler: Any, **kw: Any) -> str:
 @compiles(day_plus, "postgresql")
 def _day_plus_postgresql(element: day_plus, compiler: Any, **kw: Any) -> str:
     return f"(CAST({compiler.process(element.clauses, **kw)} AS DATE) + {element.days})"
+
+
+class day_shift(FunctionElement[str]):  # noqa: N801 - reads like the SQL function it stands for
+    """The `YYYY-MM-DD` text `days` days after a `YYYY-MM-DD` text (as `day()` returns)."""
+
+    type = String()
+    inherit_cache = True
+
+    def __init__(self, day_text: Any, days: int) -> None:
+        self.days = int(days)
+        super().__init__(day_text)
+
+
+@compiles(day_shift, "sqlite")
+def _day_shift_sqlite(element: day_shift, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, '+{element.days} days')"
+
+
+@compiles(day_shift, "postgresql")
+def _day_shift_postgresql(element: day_shift, compiler: Any, **kw: Any) -> str:
+    return f"to_char(CAST({compiler.process(element.clauses, **kw)} AS DATE) + {element.days}, 'YYYY-MM-DD')"

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import rollups
 from core.audit import utcnow
 from core.errors import InputError, NotFound
 from core.ingest.records import Record, RecordError, parse_native
@@ -124,22 +125,23 @@ def add_feedback(feedback: Feedback, *, session: Session) -> int:
     lock_for_ingest(session)  # serialises the read-then-write below with other writers
     if session.scalar(select(Interaction.id).where(Interaction.id == feedback.interaction_id)) is None:
         raise NotFound(f"no interaction with id {feedback.interaction_id!r}")
-    rating = session.scalar(
-        select(Rating)
-        .where(Rating.interaction_id == feedback.interaction_id, Rating.source == "user")
-        .order_by(Rating.id)
-        .limit(1)
-    )
-    if rating is None:
-        rating = Rating(interaction_id=feedback.interaction_id, source="user", created_at=utcnow())
-        session.add(rating)
-    if feedback.stars is not None:
-        rating.stars = feedback.stars
-    if feedback.thumbs is not None:
-        rating.thumbs = feedback.thumbs
-    if feedback.comment:
-        rating.comment = feedback.comment
-    session.flush()
+    with rollups.ratings_changing(session, [feedback.interaction_id]):
+        rating = session.scalar(
+            select(Rating)
+            .where(Rating.interaction_id == feedback.interaction_id, Rating.source == "user")
+            .order_by(Rating.id)
+            .limit(1)
+        )
+        if rating is None:
+            rating = Rating(interaction_id=feedback.interaction_id, source="user", created_at=utcnow())
+            session.add(rating)
+        if feedback.stars is not None:
+            rating.stars = feedback.stars
+        if feedback.thumbs is not None:
+            rating.thumbs = feedback.thumbs
+        if feedback.comment:
+            rating.comment = feedback.comment
+        session.flush()
     rating_id = rating.id
     session.commit()
     return rating_id

@@ -6,6 +6,7 @@ settings (the cost target, unless an admin stored another: `core.targets`). Out:
 target, a monthly projection from the last 7 days, training spend per fine-tuning job (newest
 `MAX_JOBS`) and the price table (newest row per model first).
 `add_price()` appends a dated price row (prices are never overwritten, so history stays priced), audited.
+Spend per (day, model) is read from the `rollup_calls` rollup (`core.rollups`).
 """
 
 from __future__ import annotations
@@ -14,16 +15,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.auth import Permission, Principal, require
 from core.config import Settings
 from core.errors import InputError
-from core.models import FinetuneJob, Interaction, Price
+from core.models import FinetuneJob, Price, RollupCalls
 from core.queries.kpis import WINDOW_DAYS, window
-from core.sql import day
+from core.rollups.definitions import UNKNOWN_MODEL
 from core.targets import effective_targets
 
 PROJECTION_DAYS: Final = 7
@@ -86,24 +87,18 @@ def costs(*, session: Session, principal: Principal, settings: Settings) -> Cost
 
 
 def _per_day_model(session: Session) -> tuple[list[DayModelCost], int]:
+    """Spend per (day, model) over the window, from `rollup_calls`, and the number of priced calls."""
     bounds = window(session, WINDOW_DAYS)
     if bounds is None:
         return [], 0
     start, end = bounds
     rows = session.execute(
-        select(
-            day(Interaction.created_at).label("day"),
-            Interaction.model,
-            func.coalesce(func.sum(Interaction.cost_usd), 0.0),
-            func.count(),
-            func.count(Interaction.cost_usd),
-        )
-        .where(Interaction.created_at >= start, Interaction.created_at < end)
-        .group_by("day", Interaction.model)
-        .order_by("day", Interaction.model)
+        select(RollupCalls.day, RollupCalls.model, RollupCalls.cost_usd, RollupCalls.n, RollupCalls.priced)
+        .where(RollupCalls.day >= start.date().isoformat(), RollupCalls.day < end.date().isoformat())
+        .order_by(RollupCalls.day, RollupCalls.model)
     ).all()
     result = [
-        DayModelCost(date.fromisoformat(d), model, float(cost or 0.0), int(n))
+        DayModelCost(date.fromisoformat(d), None if model == UNKNOWN_MODEL else model, float(cost), int(n))
         for d, model, cost, n, _ in rows
     ]
     return result, sum(int(row[4]) for row in rows)

@@ -5,24 +5,25 @@ In: a session and the acting principal (needs `VIEW_METRICS`). Out: `Engagement`
 first interaction fell in an ISO week, and the share of them active exactly 1, 7 and 30 days after their
 first day (None while that day has not happened yet in the data).
 
-Retention is one SQL statement: each user's first day comes from the `(user_pseudonym, created_at)`
-index; "active on day N" is an EXISTS probe of the same index; the database sums both per first day and
-Python only adds days up into weeks.
+Retention is one SQL statement over the `rollup_user_day` rollup (the days each user was active,
+`core.rollups`): each user's first day is the smallest day of its primary key; "active on day N" is a
+primary-key probe of (user, first day + N); the database sums both per first day and Python only adds
+days up into weeks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core.auth import Permission, Principal, require
-from core.models import Interaction
+from core.models import Interaction, RollupUserDay
 from core.queries.kpis import DailyRow, daily_rows
-from core.sql import day, day_plus
+from core.sql import day_shift
 
 RETENTION_DAYS: Final = (1, 7, 30)
 
@@ -47,30 +48,7 @@ def engagement(*, session: Session, principal: Principal) -> Engagement:
 
 def retention_cohorts(session: Session) -> list[Cohort]:
     """Weekly cohorts by first interaction, oldest first."""
-    first = (
-        select(
-            Interaction.user_pseudonym.label("user"),
-            day(func.min(Interaction.created_at)).label("first_day"),
-        )
-        .where(Interaction.user_pseudonym.is_not(None))
-        .group_by(Interaction.user_pseudonym)
-        .subquery("first")
-    )
-    later = aliased(Interaction)
-
-    def active_on(offset: int) -> object:
-        probe = exists().where(
-            later.user_pseudonym == first.c.user,
-            later.created_at >= day_plus(first.c.first_day, offset),
-            later.created_at < day_plus(first.c.first_day, offset + 1),
-        )
-        return func.sum(case((probe, 1), else_=0))
-
-    rows = session.execute(
-        select(first.c.first_day, func.count(), *(active_on(n) for n in RETENTION_DAYS))
-        .group_by(first.c.first_day)
-        .order_by(first.c.first_day)
-    ).all()
+    rows = _first_days(session)
     if not rows:
         return []
     newest = session.scalar(select(func.max(Interaction.created_at)))
@@ -98,3 +76,27 @@ def retention_cohorts(session: Session) -> list[Cohort]:
         )
         for week, totals in weeks.items()
     ]
+
+
+def _first_days(session: Session) -> list[tuple[Any, ...]]:
+    """Per first day (`YYYY-MM-DD`): how many users started then, and how many of them were active
+    `RETENTION_DAYS` days later."""
+    first = (
+        select(RollupUserDay.user_pseudonym.label("user"), func.min(RollupUserDay.day).label("first_day"))
+        .group_by(RollupUserDay.user_pseudonym)
+        .subquery("first")
+    )
+    later = aliased(RollupUserDay)
+
+    def active_on(offset: int) -> object:
+        probe = exists().where(
+            later.user_pseudonym == first.c.user, later.day == day_shift(first.c.first_day, offset)
+        )
+        return func.sum(case((probe, 1), else_=0))
+
+    rows = session.execute(
+        select(first.c.first_day, func.count(), *(active_on(n) for n in RETENTION_DAYS))
+        .group_by(first.c.first_day)
+        .order_by(first.c.first_day)
+    ).all()
+    return [tuple(row) for row in rows]

@@ -4,14 +4,14 @@ In: a session and an experiment name. Out: `ArmData` per variant ("control", "tr
 users (the randomisation unit), interactions, `RatioMoments` for every per-interaction metric, and the
 arm's latency histogram and p50/p95 — ready for `core.stats`.
 
-Every number is a SQL aggregate: the inner query groups the experiment's interactions (or user ratings) per
-(variant, user) into per-user numerators and denominators; the outer query sums them per arm together with
-their squares and cross products (n, Σx, Σx², Σy, Σy², Σxy), which is all the delta method needs. Latency
-comes back as a `GROUP BY variant, latency_ms` histogram (a few thousand rows at most), which gives the
-exact percentile on SQLite and feeds the bootstrap; PostgreSQL computes the percentiles with
-`percentile_cont`. Interactions without a user pseudonym cannot be attributed to a unit and are left out.
-The index `ix_interaction_experiment` (experiment, variant, user_pseudonym, status, cost_usd, latency_ms)
-covers the interaction side, so no query reads the wide interaction rows.
+Every number is a SQL aggregate over the experiment's rollups (`core.rollups`), which hold per
+(variant, user) the sums of the experiment's interactions (`rollup_experiment_calls`) and of their users'
+ratings (`rollup_experiment_ratings`): the query sums them per arm together with their squares and cross
+products (n, Σx, Σx², Σy, Σy², Σxy), which is all the delta method needs. Latency comes from
+`rollup_experiment_latency`, the exact histogram of each arm (one row per distinct latency in ms, a few
+thousand at most): it feeds the bootstrap and gives the exact `percentile_cont` (linear interpolation)
+percentiles on SQLite and PostgreSQL alike, so no bucket error applies. Interactions without a user
+pseudonym cannot be attributed to a unit and are left out.
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from core.models import Interaction, Rating
-from core.sql import dialect_of
+from core.models import RollupExperimentCalls, RollupExperimentLatency, RollupExperimentRatings
 from core.stats import RatioMoments, percentile_from_histogram
 
 VARIANTS: Final = ("control", "treatment")
@@ -64,15 +63,10 @@ def arm_data(session: Session, experiment: str) -> dict[str, ArmData]:
     interactions = _interaction_sums(session, experiment)
     ratings = _rating_sums(session, experiment)
     histograms = _latency_histograms(session, experiment)
-    postgres = dialect_of(session) == "postgresql"
-    percentiles = _percentiles_postgres(session, experiment) if postgres else {}
     arms = {}
     for variant in VARIANTS:
         base = interactions.get(variant, {})
         values, counts = histograms.get(variant, (np.zeros(0), np.zeros(0, dtype=np.int64)))
-        arm_percentiles = percentiles.get(variant) or {
-            q: percentile_from_histogram(values, counts, q) for q in PERCENTILES if counts.sum() > 0
-        }
         arms[variant] = ArmData(
             variant=variant,
             users=int(base.get("users", 0)),
@@ -83,30 +77,24 @@ def arm_data(session: Session, experiment: str) -> dict[str, ArmData]:
             },
             latency_values=values,
             latency_counts=counts,
-            percentiles=arm_percentiles,
+            percentiles={
+                q: percentile_from_histogram(values, counts, q) for q in PERCENTILES if counts.sum() > 0
+            },
         )
     return arms
 
 
-def _in_experiment(experiment: str) -> list[ColumnElement[bool]]:
-    return [
-        Interaction.experiment == experiment,
-        Interaction.variant.in_(VARIANTS),
-        Interaction.user_pseudonym.is_not(None),
-    ]
-
-
 def _interaction_sums(session: Session, experiment: str) -> dict[str, dict[str, float]]:
+    r = RollupExperimentCalls
     per_user = (
         select(
-            Interaction.variant.label("variant"),
-            func.count().label("calls"),
-            func.sum(case((Interaction.status == "ok", 1), else_=0)).label("ok"),
-            func.coalesce(func.sum(Interaction.cost_usd), 0.0).label("cost"),
-            func.count(Interaction.cost_usd).label("priced"),
+            r.variant.label("variant"),
+            r.n.label("calls"),
+            r.ok.label("ok"),
+            r.cost_usd.label("cost"),
+            r.priced.label("priced"),
         )
-        .where(*_in_experiment(experiment))
-        .group_by(Interaction.variant, Interaction.user_pseudonym)
+        .where(r.experiment == experiment, r.variant.in_(VARIANTS))
         .subquery("per_user")
     )
     extra = [func.sum(per_user.c.calls).label("interactions")]
@@ -114,18 +102,17 @@ def _interaction_sums(session: Session, experiment: str) -> dict[str, dict[str, 
 
 
 def _rating_sums(session: Session, experiment: str) -> dict[str, dict[str, float]]:
+    r = RollupExperimentRatings
     per_user = (
         select(
-            Interaction.variant.label("variant"),
-            func.sum(case((Rating.thumbs == "up", 1), else_=0)).label("thumbs_up"),
-            func.count(Rating.thumbs).label("thumbs"),
-            func.coalesce(func.sum(Rating.stars), 0).label("stars_sum"),
-            func.count(Rating.stars).label("stars"),
-            func.sum(case((Rating.stars >= 4, 1), else_=0)).label("top_box"),
+            r.variant.label("variant"),
+            r.thumbs_up.label("thumbs_up"),
+            r.thumbs.label("thumbs"),
+            r.stars_sum.label("stars_sum"),
+            r.stars.label("stars"),
+            r.top_box.label("top_box"),
         )
-        .join(Rating, Rating.interaction_id == Interaction.id)
-        .where(*_in_experiment(experiment), Rating.source == "user")
-        .group_by(Interaction.variant, Interaction.user_pseudonym)
+        .where(r.experiment == experiment, r.variant.in_(VARIANTS))
         .subquery("per_user")
     )
     return _per_arm(session, per_user, RATING_RATIOS, [])
@@ -171,11 +158,11 @@ def _moments(sums: dict[str, float], ratios: dict[str, tuple[str, str]]) -> dict
 
 
 def _latency_histograms(session: Session, experiment: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    r = RollupExperimentLatency
     rows = session.execute(
-        select(Interaction.variant, Interaction.latency_ms, func.count())
-        .where(*_in_experiment(experiment), Interaction.latency_ms.is_not(None))
-        .group_by(Interaction.variant, Interaction.latency_ms)
-        .order_by(Interaction.variant, Interaction.latency_ms)
+        select(r.variant, r.latency_ms, r.n)
+        .where(r.experiment == experiment, r.variant.in_(VARIANTS))
+        .order_by(r.variant, r.latency_ms)
     ).all()
     histograms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for variant in VARIANTS:
@@ -185,13 +172,3 @@ def _latency_histograms(session: Session, experiment: str) -> dict[str, tuple[np
             np.array([count for _, count in mine], dtype=np.int64),
         )
     return histograms
-
-
-def _percentiles_postgres(session: Session, experiment: str) -> dict[str, dict[float, float]]:
-    columns = [func.percentile_cont(q).within_group(Interaction.latency_ms) for q in PERCENTILES]
-    rows = session.execute(
-        select(Interaction.variant, *columns)
-        .where(*_in_experiment(experiment), Interaction.latency_ms.is_not(None))
-        .group_by(Interaction.variant)
-    ).all()
-    return {row[0]: dict(zip(PERCENTILES, map(float, row[1:]), strict=True)) for row in rows}

@@ -6,12 +6,13 @@ overridden by what an admin stored, see `core.targets`). Out: `Kpis` — one
 daily values for a sparkline) and the daily rows they come from (`DailyRow`), which the Engagement and
 Costs pages reuse.
 
-The window ends at the newest interaction, so imported history and demo data show a trend too. Three
-grouped scans, each bounded by the window:
-- interactions per (day, latency bucket of `LATENCY_BUCKET_MS`): calls, successes, cost — which gives the
-  per-day success rate, cost per interaction and a p95 latency to the nearest bucket;
-- user ratings per day (stars, via the rating's own timestamp);
-- distinct users and conversations per day, from the `(user_pseudonym, created_at)` index.
+The window ends at the newest interaction, so imported history and demo data show a trend too. Every
+per-day figure is read from the rollup tables (`core.rollups`), a few rows per day:
+- `rollup_calls`: calls, successes, cost and priced calls per day;
+- `rollup_latency`: calls per (day, latency bucket of `LATENCY_BUCKET_MS`), which gives a p95 latency to
+  the nearest bucket;
+- `rollup_rating_day`: user ratings per day (stars, by the rating's own timestamp);
+- `rollup_user_day` / `rollup_conversation_day`: distinct users and conversations per day.
 Medical accuracy is the share of clinician verdicts that are "accurate", all time (reviews are few).
 """
 
@@ -20,19 +21,26 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from core.auth import Permission, Principal, require
 from core.config import Settings
-from core.models import Interaction, Rating, Review
-from core.sql import day
+from core.models import (
+    Interaction,
+    Review,
+    RollupCalls,
+    RollupConversationDay,
+    RollupLatency,
+    RollupRatingDay,
+    RollupUserDay,
+)
+from core.rollups.definitions import LATENCY_BUCKET_MS
 from core.targets import effective_settings
 
 WINDOW_DAYS: Final = 30
-LATENCY_BUCKET_MS: Final = 10
 P95: Final = 0.95
 
 
@@ -173,33 +181,37 @@ def daily_rows(session: Session, days: int = WINDOW_DAYS) -> list[DailyRow]:
 
 
 def _calls_per_day(session: Session, start: datetime, end: datetime) -> dict[str, dict[str, float]]:
-    bucket = (Interaction.latency_ms // LATENCY_BUCKET_MS).label("bucket")
-    statement = (
+    first, stop = _day_range(start, end)
+    calls = session.execute(
         select(
-            day(Interaction.created_at).label("day"),
-            bucket,
-            func.count(),
-            func.sum(case((Interaction.status == "ok", 1), else_=0)),
-            func.coalesce(func.sum(Interaction.cost_usd), 0.0),
-            func.count(Interaction.cost_usd),
+            RollupCalls.day,
+            func.sum(RollupCalls.n),
+            func.sum(RollupCalls.ok),
+            func.sum(RollupCalls.cost_usd),
+            func.sum(RollupCalls.priced),
         )
-        .where(Interaction.created_at >= start, Interaction.created_at < end)
-        .group_by("day", "bucket")
-        .order_by("day", "bucket")
+        .where(RollupCalls.day >= first, RollupCalls.day < stop)
+        .group_by(RollupCalls.day)
     )
-    totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    totals: dict[str, dict[str, float]] = {
+        key: {"n": n, "ok": ok or 0, "cost": cost or 0.0, "priced": priced or 0}
+        for key, n, ok, cost, priced in calls
+    }
     latency: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for key, bucket_value, n, ok, cost, priced in session.execute(statement):
-        entry = totals[key]
-        entry["n"] += n
-        entry["ok"] += ok or 0
-        entry["cost"] += cost or 0.0
-        entry["priced"] += priced
-        if bucket_value is not None:
-            latency[key].append((int(bucket_value), int(n)))
+    for key, bucket_value, n in session.execute(
+        select(RollupLatency.day, RollupLatency.bucket, RollupLatency.n)
+        .where(RollupLatency.day >= first, RollupLatency.day < stop)
+        .order_by(RollupLatency.day, RollupLatency.bucket)
+    ):
+        latency[key].append((int(bucket_value), int(n)))
     for key, histogram in latency.items():
         totals[key]["p95"] = _bucket_percentile(histogram, P95)
     return totals
+
+
+def _day_range(start: datetime, end: datetime) -> tuple[str, str]:
+    """[start, end) as the `YYYY-MM-DD` keys of the rollups (both bounds are midnights)."""
+    return start.date().isoformat(), end.date().isoformat()
 
 
 def _bucket_percentile(histogram: list[tuple[int, int]], q: float) -> float:
@@ -214,29 +226,28 @@ def _bucket_percentile(histogram: list[tuple[int, int]], q: float) -> float:
 
 
 def _stars_per_day(session: Session, start: datetime, end: datetime) -> dict[str, tuple[int, int]]:
-    statement = (
-        select(
-            day(Rating.created_at).label("day"),
-            func.coalesce(func.sum(Rating.stars), 0),
-            func.count(Rating.stars),
-        )
-        .where(Rating.source == "user", Rating.created_at >= start, Rating.created_at < end)
-        .group_by("day")
+    first, stop = _day_range(start, end)
+    statement = select(RollupRatingDay.day, RollupRatingDay.stars_sum, RollupRatingDay.stars).where(
+        RollupRatingDay.day >= first, RollupRatingDay.day < stop
     )
     return {key: (int(total or 0), int(n)) for key, total, n in session.execute(statement)}
 
 
 def _people_per_day(session: Session, start: datetime, end: datetime) -> dict[str, tuple[int, int]]:
-    statement = (
-        select(
-            day(Interaction.created_at).label("day"),
-            func.count(func.distinct(Interaction.user_pseudonym)),
-            func.count(func.distinct(Interaction.conversation_id)),
-        )
-        .where(Interaction.created_at >= start, Interaction.created_at < end)
-        .group_by("day")
+    first, stop = _day_range(start, end)
+    users = _keys_per_day(session, RollupUserDay.day, first, stop)
+    conversations = _keys_per_day(session, RollupConversationDay.day, first, stop)
+    return {
+        key: (users.get(key, 0), conversations.get(key, 0)) for key in users.keys() | conversations.keys()
+    }
+
+
+def _keys_per_day(session: Session, day_column: Any, first: str, stop: str) -> dict[str, int]:
+    """How many keys of a (…, day) rollup each day has, through its `day` index."""
+    rows = session.execute(
+        select(day_column, func.count()).where(day_column >= first, day_column < stop).group_by(day_column)
     )
-    return {key: (int(users), int(conversations)) for key, users, conversations in session.execute(statement)}
+    return {key: int(n) for key, n in rows}
 
 
 def medical_accuracy(session: Session) -> float | None:

@@ -3,31 +3,39 @@
 In: a session and the acting principal (needs `VIEW_METRICS`). Out: an `Overview` — headline counts and
 rates, the distribution of user star ratings, interactions per day and per model.
 
-Each query is shaped for a million interactions on SQLite and PostgreSQL alike:
-- counts come from covering indexes (`created_at`, `(user_pseudonym, created_at)`, `conversation_id`);
-- the error count is a range count on the `(status, created_at)` index;
-- user-rating statistics are one pass over the narrow `rating` table with conditional sums;
-- interactions per day are range counts on the `created_at` index, one scalar subquery per day in a single
-  statement, which is several times cheaper than grouping a million timestamps by their day;
-- p95 latency is taken over the latest `LATENCY_SAMPLE` interactions only, so it stays a bounded read.
+Counts, ratings and the per-day and per-model series are read from the rollup tables (`core.rollups`),
+a few thousand rows whatever the number of interactions:
+- interactions, errors, per day and per model: `rollup_calls` (day, model);
+- distinct users and conversations: the keys of `rollup_user_day` and `rollup_conversation_day`;
+- user-rating statistics: `rollup_rating_day`, and the interactions rated by their user: `rollup_rated_day`;
+- p95 latency is taken over the latest `LATENCY_SAMPLE` interactions only, so it stays a bounded read of
+  the `created_at` index.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from core.auth import Permission, Principal, require
-from core.models import Interaction, Rating
+from core.models import (
+    Interaction,
+    RollupCalls,
+    RollupConversationDay,
+    RollupRatedDay,
+    RollupRatingDay,
+    RollupUserDay,
+)
+from core.rollups.definitions import UNKNOWN_MODEL
 
 STARS = (1, 2, 3, 4, 5)
-MAX_DAYS = 366  # one scalar subquery per day; stays far below SQLite's and PostgreSQL's column limits
+MAX_DAYS = 366  # the per-day series covers at most the last year
 LATENCY_SAMPLE = 1000
 LATENCY_PERCENTILE = 0.95
 
@@ -119,19 +127,19 @@ def _counts(session: Session) -> tuple[int, int, int, int]:
     """(interactions, conversations, distinct users, errors) in one round trip."""
     row = session.execute(
         select(
-            select(func.count()).select_from(Interaction).scalar_subquery(),
-            _count_distinct(Interaction.conversation_id),
-            _count_distinct(Interaction.user_pseudonym),
-            select(func.count()).where(Interaction.status == "error").scalar_subquery(),
+            select(func.sum(RollupCalls.n)).scalar_subquery(),
+            _count_distinct(RollupConversationDay.conversation_id),
+            _count_distinct(RollupUserDay.user_pseudonym),
+            select(func.sum(RollupCalls.n - RollupCalls.ok)).scalar_subquery(),
         )
     ).one()
     return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)
 
 
 def _count_distinct(column: InstrumentedAttribute[Any]) -> ScalarSelect[int]:
-    """COUNT of the distinct non-null values, as `SELECT DISTINCT` over the column's index: PostgreSQL
-    walks the index in order for it, where `COUNT(DISTINCT …)` sorts (three times slower at 1M rows)."""
-    values = select(column).where(column.is_not(None)).distinct().subquery()
+    """COUNT of the distinct values of a rollup key's leading column, as `SELECT DISTINCT` over its primary
+    key, which the database walks in order (`COUNT(DISTINCT …)` sorts)."""
+    values = select(column).distinct().subquery()
     return select(func.count()).select_from(values).scalar_subquery()
 
 
@@ -146,22 +154,24 @@ class _UserRatings:
 
 
 def _user_ratings(session: Session) -> _UserRatings:
-    """One pass over the end users' ratings: how many interactions are rated, stars, thumbs."""
-    star_counts = [func.sum(case((Rating.stars == star, 1), else_=0)) for star in STARS]
+    """The end users' ratings, all time: how many interactions are rated, stars, thumbs."""
+    r = RollupRatingDay
+    star_counts = [func.sum(getattr(r, f"star_{star}")) for star in STARS]
     row = session.execute(
         select(
-            func.count(func.distinct(Rating.interaction_id)),
-            func.count(Rating.stars),
-            func.avg(Rating.stars),
-            func.sum(case((Rating.thumbs == "up", 1), else_=0)),
-            func.count(Rating.thumbs),
+            select(func.sum(RollupRatedDay.n)).scalar_subquery(),
+            func.sum(r.stars),
+            func.sum(r.stars_sum),
+            func.sum(r.thumbs_up),
+            func.sum(r.thumbs),
             *star_counts,
-        ).where(Rating.source == "user")
+        )
     ).one()
+    star_ratings = int(row[1] or 0)
     return _UserRatings(
         rated_interactions=int(row[0] or 0),
-        star_ratings=int(row[1] or 0),
-        mean_stars=float(row[2]) if row[2] is not None else None,
+        star_ratings=star_ratings,
+        mean_stars=int(row[2] or 0) / star_ratings if star_ratings else None,
         thumbs_up=int(row[3] or 0),
         thumbs_total=int(row[4] or 0),
         stars={star: int(count or 0) for star, count in zip(STARS, row[5:], strict=True)},
@@ -201,28 +211,27 @@ def interactions_per_day(session: Session, *, max_days: int = MAX_DAYS) -> list[
     last_day = last.date()
     first_day = max(first.date(), last_day - timedelta(days=max_days - 1))
     days = [first_day + timedelta(days=offset) for offset in range((last_day - first_day).days + 1)]
-    per_day = [
-        select(func.count())
-        .where(Interaction.created_at >= _midnight(day), Interaction.created_at < _midnight(day, 1))
-        .scalar_subquery()
-        for day in days
-    ]
-    counts = session.execute(select(*per_day)).one()
-    return [DayCount(day=day, interactions=int(count or 0)) for day, count in zip(days, counts, strict=True)]
+    rows = session.execute(
+        select(RollupCalls.day, func.sum(RollupCalls.n))
+        .where(RollupCalls.day >= first_day.isoformat(), RollupCalls.day <= last_day.isoformat())
+        .group_by(RollupCalls.day)
+    ).all()
+    counts = {key: int(n or 0) for key, n in rows}
+    return [DayCount(day=day, interactions=counts.get(day.isoformat(), 0)) for day in days]
 
 
 def interactions_per_model(session: Session) -> list[ModelCount]:
     """Interactions per model name (None when the record did not say), most used first."""
+    n = func.sum(RollupCalls.n)
     rows = session.execute(
-        select(Interaction.model, func.count().label("n"))
-        .group_by(Interaction.model)
-        .order_by(func.count().desc(), Interaction.model.asc().nulls_last())
+        select(RollupCalls.model, n)
+        .group_by(RollupCalls.model)
+        .order_by(n.desc(), (RollupCalls.model == UNKNOWN_MODEL).asc(), RollupCalls.model.asc())
     ).all()
-    return [ModelCount(model=model, interactions=int(count)) for model, count in rows]
-
-
-def _midnight(day: date, plus_days: int = 0) -> datetime:
-    return datetime.combine(day + timedelta(days=plus_days), time.min)
+    return [
+        ModelCount(model=None if model == UNKNOWN_MODEL else model, interactions=int(count))
+        for model, count in rows
+    ]
 
 
 def _ratio(part: int, whole: int) -> float | None:

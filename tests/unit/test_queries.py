@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from core import rollups
 from core.auth import Principal, Role
 from core.errors import InputError, PermissionDenied
 from core.ingest.records import Record
@@ -85,12 +86,13 @@ def known(session: Session) -> Session:
             ),
         ],
     )
-    session.add_all(
-        [
-            Rating(interaction_id="i-002", source="user", stars=2, created_at=DAY + timedelta(hours=3)),
-            Rating(interaction_id="i-004", source="reviewer", stars=1, author="rev", created_at=day3),
-        ]
-    )
+    with rollups.ratings_changing(session, ["i-002", "i-004"]):
+        session.add_all(
+            [
+                Rating(interaction_id="i-002", source="user", stars=2, created_at=DAY + timedelta(hours=3)),
+                Rating(interaction_id="i-004", source="reviewer", stars=1, author="rev", created_at=day3),
+            ]
+        )
     session.commit()
     return session
 

@@ -1,0 +1,134 @@
+"""Keeping the rollup tables equal to what the raw rows say, on every write path.
+
+In: the caller's session (changes join its transaction; the caller commits) and what changed. Out:
+- `add_ingested(session, batch)` — new interactions with their ratings (`IngestWriter.store`: import,
+  collector, gateway, demo): the batch is summed per key in memory, then one executemany upsert per table
+  adds the sums (`ON CONFLICT … DO UPDATE SET n = n + excluded.n`);
+- `remove_interactions(session, where)` — call BEFORE deleting the interactions that `where` selects
+  (erasure): their contributions, ratings included, are subtracted by grouped `INSERT … SELECT` upserts;
+- `ratings_changing(session, interaction_ids)` — a context manager around any insert, update or delete of
+  ratings of existing interactions (collector feedback, reviewer tools): on entry the ratings of those
+  interactions are subtracted, on exit they are added back as they now are, so the rollups follow any
+  change exactly;
+- `rebuild(session)` — empty every rollup table and fill it again from the raw rows (the migration's
+  backfill and `bloomtune rollups rebuild`); returns the rows per table.
+Keys left with `n = 0` are deleted. Removals and rating changes take the ingest lock (`core.sql`), so they
+never interleave with a concurrent ingest's upserts on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, Insert, Select, delete, func, select, true
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from core.models import Interaction, Rating
+from core.rollups.definitions import INTERACTIONS, RATINGS, ROLLUPS, Rollup, Row
+from core.sql import bulk_add, dialect_of, lock_for_ingest
+
+
+class IngestedRows(Protocol):
+    """One new interaction's row and its ratings' rows, as `IngestWriter` inserts them."""
+
+    @property
+    def interaction(self) -> Row: ...
+
+    @property
+    def ratings(self) -> list[Row]: ...
+
+
+def add_ingested(session: Session, batch: Sequence[IngestedRows]) -> None:
+    """Add a batch of newly stored interactions (and their ratings) to every rollup."""
+    for rollup in ROLLUPS:
+        sums: dict[tuple[Any, ...], list[Any]] = {}
+        for rows in batch:
+            interaction = rows.interaction
+            sources: list[Row | None]
+            if rollup.source == INTERACTIONS:
+                sources = [next((r for r in rows.ratings if r["source"] == "user"), None)]
+            else:
+                sources = list(rows.ratings)
+            for rating in sources:
+                if not rollup.counts(interaction, rating):
+                    continue
+                key = tuple(k.py(interaction, rating) for k in rollup.keys)
+                values = [m.py(interaction, rating) for m in rollup.measures]
+                total = sums.get(key)
+                if total is None:
+                    sums[key] = values
+                else:
+                    for index, value in enumerate(values):
+                        total[index] += value
+        bulk_add(
+            session,
+            rollup.table,
+            rollup.key_names,
+            rollup.measure_names,
+            [(*key, *values) for key, values in sums.items()],
+        )
+
+
+def remove_interactions(session: Session, where: ColumnElement[bool]) -> None:
+    """Subtract the interactions selected by `where` (a condition on `Interaction`) and their ratings."""
+    lock_for_ingest(session)
+    for rollup in ROLLUPS:
+        _upsert(session, rollup, _grouped(rollup, where, negate=True))
+    _prune(session, ROLLUPS)
+
+
+@contextmanager
+def ratings_changing(session: Session, interaction_ids: Sequence[str]) -> Iterator[None]:
+    """Wrap a change to the ratings of `interaction_ids`; the rollups follow it when the block ends."""
+    lock_for_ingest(session)
+    where = Interaction.id.in_(list(interaction_ids))
+    affected = [rollup for rollup in ROLLUPS if rollup.follows_ratings]
+    session.flush()
+    for rollup in affected:
+        _upsert(session, rollup, _grouped(rollup, where, negate=True))
+    yield
+    session.flush()
+    for rollup in affected:
+        _upsert(session, rollup, _grouped(rollup, where, negate=False))
+    _prune(session, affected)
+
+
+def rebuild(session: Session) -> dict[str, int]:
+    """Recompute every rollup table from the raw rows; returns the number of rows in each."""
+    for rollup in ROLLUPS:
+        session.execute(delete(rollup.table))
+        _upsert(session, rollup, _grouped(rollup, true(), negate=False))
+    return {
+        rollup.table.name: int(session.scalar(select(func.count()).select_from(rollup.table)) or 0)
+        for rollup in ROLLUPS
+    }
+
+
+def _grouped(rollup: Rollup, where: ColumnElement[bool], *, negate: bool) -> Select[Any]:
+    """The rollup's keys and measures (negated to subtract) over the source rows that `where` selects."""
+    keys = [k.sql.label(k.name) for k in rollup.keys]
+    measures = [(-m.sql if negate else m.sql).label(m.name) for m in rollup.measures]
+    statement = select(*keys, *measures)
+    if rollup.source == RATINGS:
+        statement = statement.select_from(Rating).join(Interaction, Rating.interaction_id == Interaction.id)
+    return statement.where(*rollup.where, where).group_by(*keys)
+
+
+def _upsert(session: Session, rollup: Rollup, rows: Select[Any]) -> None:
+    """INSERT the grouped rows; where a key is stored already, add the measures to it."""
+    insert = postgresql.insert if dialect_of(session) == "postgresql" else sqlite.insert
+    statement = insert(rollup.table).from_select([*rollup.key_names, *rollup.measure_names], rows)
+    upsert: Insert = statement.on_conflict_do_update(
+        index_elements=rollup.key_names,
+        set_={name: rollup.table.c[name] + statement.excluded[name] for name in rollup.measure_names},
+    )
+    session.execute(upsert)
+
+
+def _prune(session: Session, rollups: Sequence[Rollup]) -> None:
+    """Delete the keys no row contributes to any more."""
+    for rollup in rollups:
+        session.execute(delete(rollup.table).where(rollup.table.c.n <= 0))
