@@ -102,7 +102,7 @@ def rebuild(session: Session) -> dict[str, int]:
         session.execute(delete(rollup.table))
         _upsert(session, rollup, _grouped(rollup, true(), negate=False))
     return {
-        rollup.table.name: int(session.scalar(select(func.count()).select_from(rollup.table)) or 0)
+        str(rollup.table.name): int(session.scalar(select(func.count()).select_from(rollup.table)) or 0)
         for rollup in ROLLUPS
     }
 

@@ -2,7 +2,8 @@
 
 The unit tests' scenarios run unchanged: in this folder the `session` and `settings` fixtures are
 PostgreSQL's (see conftest.py), so `percentile_cont`, the day arithmetic and the per-user aggregates are
-checked against the same expected numbers as on SQLite.
+checked against the same expected numbers as on SQLite; the rollup scenarios check every figure against
+the raw-row queries (and the experiment percentiles against `percentile_cont`).
 """
 
 from tests.unit.test_accounts import *  # noqa: F403
@@ -31,4 +32,9 @@ from tests.unit.test_queries import (  # noqa: F401
     test_p95_latency_is_the_nearest_rank_over_measured_interactions,
     test_rows_sharing_a_timestamp_never_repeat_across_pages,
     test_second_page_holds_the_rest,
+)
+from tests.unit.test_rollups import (  # noqa: F401
+    test_demo_data_gives_the_same_figures_through_the_rollups,
+    test_imports_feedback_reviews_and_erasure_keep_the_rollups_exact,
+    test_rebuild_is_for_admins_and_audited,
 )
