@@ -18,6 +18,7 @@ never interleave with a concurrent ingest's upserts on PostgreSQL.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -43,33 +44,38 @@ class IngestedRows(Protocol):
 
 def add_ingested(session: Session, batch: Sequence[IngestedRows]) -> None:
     """Add a batch of newly stored interactions (and their ratings) to every rollup."""
+    pairs: dict[str, list[tuple[Row, Row | None]]] = {
+        INTERACTIONS: [(rows.interaction, _first_user_rating(rows.ratings)) for rows in batch],
+        RATINGS: [(rows.interaction, rating) for rows in batch for rating in rows.ratings],
+    }
     for rollup in ROLLUPS:
-        sums: dict[tuple[Any, ...], list[Any]] = {}
-        for rows in batch:
-            interaction = rows.interaction
-            sources: list[Row | None]
-            if rollup.source == INTERACTIONS:
-                sources = [next((r for r in rows.ratings if r["source"] == "user"), None)]
-            else:
-                sources = list(rows.ratings)
-            for rating in sources:
-                if not rollup.counts(interaction, rating):
+        sources = pairs[rollup.source]
+        key = rollup.key
+        if rollup.values is None:  # a count per key: Counter sums in C
+            counted = Counter(k for k in (key(i, r) for i, r in sources) if k is not None)
+            rows_out = [(*k, n) for k, n in counted.items()]
+        else:
+            sums: dict[tuple[Any, ...], list[Any]] = {}
+            values = rollup.values
+            for interaction, rating in sources:
+                k = key(interaction, rating)
+                if k is None:
                     continue
-                key = tuple(k.py(interaction, rating) for k in rollup.keys)
-                values = [m.py(interaction, rating) for m in rollup.measures]
-                total = sums.get(key)
+                total = sums.get(k)
                 if total is None:
-                    sums[key] = values
+                    sums[k] = list(values(interaction, rating))
                 else:
-                    for index, value in enumerate(values):
+                    for index, value in enumerate(values(interaction, rating)):
                         total[index] += value
-        bulk_add(
-            session,
-            rollup.table,
-            rollup.key_names,
-            rollup.measure_names,
-            [(*key, *values) for key, values in sums.items()],
-        )
+            rows_out = [(*k, *v) for k, v in sums.items()]
+        bulk_add(session, rollup.table, rollup.key_names, rollup.measure_names, rows_out)
+
+
+def _first_user_rating(ratings: list[Row]) -> Row | None:
+    for rating in ratings:
+        if rating["source"] == "user":
+            return rating
+    return None
 
 
 def remove_interactions(session: Session, where: ColumnElement[bool]) -> None:
@@ -109,8 +115,8 @@ def rebuild(session: Session) -> dict[str, int]:
 
 def _grouped(rollup: Rollup, where: ColumnElement[bool], *, negate: bool) -> Select[Any]:
     """The rollup's keys and measures (negated to subtract) over the source rows that `where` selects."""
-    keys = [k.sql.label(k.name) for k in rollup.keys]
-    measures = [(-m.sql if negate else m.sql).label(m.name) for m in rollup.measures]
+    keys = [sql.label(name) for name, sql in rollup.keys]
+    measures = [(-sql if negate else sql).label(name) for name, sql in rollup.measures]
     statement = select(*keys, *measures)
     if rollup.source == RATINGS:
         statement = statement.select_from(Rating).join(Interaction, Rating.interaction_id == Interaction.id)
