@@ -370,6 +370,27 @@ class RollupConversationDay(Base):
     n: Mapped[int] = mapped_column(Integer)
 
 
+class RollupUserCohort(Base):
+    """End users per first day, and how many of them came back exactly 1, 7 and 30 days later."""
+
+    __tablename__ = "rollup_user_cohort"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    d1: Mapped[int] = mapped_column(Integer)
+    d7: Mapped[int] = mapped_column(Integer)
+    d30: Mapped[int] = mapped_column(Integer)
+
+
+class RollupConversationCohort(Base):
+    """Conversations per first day."""
+
+    __tablename__ = "rollup_conversation_cohort"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class RollupRatingDay(Base):
     """End users' ratings per day of the rating: count, stars (count, sum, histogram) and thumbs."""
 

@@ -5,9 +5,8 @@ In: a session and the acting principal (needs `VIEW_METRICS`). Out: `Engagement`
 first interaction fell in an ISO week, and the share of them active exactly 1, 7 and 30 days after their
 first day (None while that day has not happened yet in the data).
 
-Retention is one SQL statement over the `rollup_user_day` rollup (the days each user was active,
-`core.rollups`): each user's first day is the smallest day of its primary key; "active on day N" is a
-primary-key probe of (user, first day + N); the database sums both per first day and Python only adds
+Retention is read from the `rollup_user_cohort` rollup (`core.rollups.cohorts`): per first day, the
+users first seen then and how many of them were active exactly 1, 7 and 30 days later; Python only adds
 days up into weeks.
 """
 
@@ -15,17 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Final
+from typing import Any
 
-from sqlalchemy import case, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from core.auth import Permission, Principal, require
-from core.models import Interaction, RollupUserDay
+from core.models import Interaction, RollupUserCohort
 from core.queries.kpis import DailyRow, daily_rows
-from core.sql import day_shift
-
-RETENTION_DAYS: Final = (1, 7, 30)
+from core.rollups.cohorts import RETENTION_DAYS
 
 
 @dataclass(frozen=True)
@@ -81,22 +78,6 @@ def retention_cohorts(session: Session) -> list[Cohort]:
 def _first_days(session: Session) -> list[tuple[Any, ...]]:
     """Per first day (`YYYY-MM-DD`): how many users started then, and how many of them were active
     `RETENTION_DAYS` days later."""
-    first = (
-        select(RollupUserDay.user_pseudonym.label("user"), func.min(RollupUserDay.day).label("first_day"))
-        .group_by(RollupUserDay.user_pseudonym)
-        .subquery("first")
-    )
-    later = aliased(RollupUserDay)
-
-    def active_on(offset: int) -> object:
-        probe = exists().where(
-            later.user_pseudonym == first.c.user, later.day == day_shift(first.c.first_day, offset)
-        )
-        return func.sum(case((probe, 1), else_=0))
-
-    rows = session.execute(
-        select(first.c.first_day, func.count(), *(active_on(n) for n in RETENTION_DAYS))
-        .group_by(first.c.first_day)
-        .order_by(first.c.first_day)
-    ).all()
+    c = RollupUserCohort
+    rows = session.execute(select(c.day, c.n, c.d1, c.d7, c.d30).order_by(c.day)).all()
     return [tuple(row) for row in rows]

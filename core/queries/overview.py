@@ -6,7 +6,8 @@ rates, the distribution of user star ratings, interactions per day and per model
 Counts, ratings and the per-day and per-model series are read from the rollup tables (`core.rollups`),
 a few thousand rows whatever the number of interactions:
 - interactions, errors, per day and per model: `rollup_calls` (day, model);
-- distinct users and conversations: the keys of `rollup_user_day` and `rollup_conversation_day`;
+- distinct users and conversations: the first-day cohorts `rollup_user_cohort` and
+  `rollup_conversation_cohort` (each member is counted once, on its first day);
 - user-rating statistics: `rollup_rating_day`, and the interactions rated by their user: `rollup_rated_day`;
 - p95 latency is taken over the latest `LATENCY_SAMPLE` interactions only, so it stays a bounded read of
   the `created_at` index.
@@ -17,20 +18,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
-from sqlalchemy.sql.selectable import ScalarSelect
+from sqlalchemy.orm import Session
 
 from core.auth import Permission, Principal, require
 from core.models import (
     Interaction,
     RollupCalls,
-    RollupConversationDay,
+    RollupConversationCohort,
     RollupRatedDay,
     RollupRatingDay,
-    RollupUserDay,
+    RollupUserCohort,
 )
 from core.rollups.definitions import UNKNOWN_MODEL
 
@@ -128,19 +127,12 @@ def _counts(session: Session) -> tuple[int, int, int, int]:
     row = session.execute(
         select(
             select(func.sum(RollupCalls.n)).scalar_subquery(),
-            _count_distinct(RollupConversationDay.conversation_id),
-            _count_distinct(RollupUserDay.user_pseudonym),
+            select(func.sum(RollupConversationCohort.n)).scalar_subquery(),
+            select(func.sum(RollupUserCohort.n)).scalar_subquery(),
             select(func.sum(RollupCalls.n - RollupCalls.ok)).scalar_subquery(),
         )
     ).one()
     return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)
-
-
-def _count_distinct(column: InstrumentedAttribute[Any]) -> ScalarSelect[int]:
-    """COUNT of the distinct values of a rollup key's leading column, as `SELECT DISTINCT` over its primary
-    key, which the database walks in order (`COUNT(DISTINCT …)` sorts)."""
-    values = select(column).distinct().subquery()
-    return select(func.count()).select_from(values).scalar_subquery()
 
 
 @dataclass(frozen=True)

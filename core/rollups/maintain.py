@@ -12,6 +12,8 @@ In: the caller's session (changes join its transaction; the caller commits) and 
   change exactly;
 - `rebuild(session)` — empty every rollup table and fill it again from the raw rows (the migration's
   backfill and `bloomtune rollups rebuild`); returns the rows per table.
+The cohort tables (`core.rollups.cohorts`) follow the (user, day) and (conversation, day) rollups: the
+cohorts of the users and conversations a write touches are subtracted before it and added back after it.
 Keys left with `n = 0` are deleted. Removals and rating changes take the ingest lock (`core.sql`), so they
 never interleave with a concurrent ingest's upserts on PostgreSQL.
 """
@@ -23,13 +25,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Insert, Select, delete, func, select, true
+from sqlalchemy import ColumnElement, Insert, Select, Table, delete, func, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.models import Interaction, Rating
+from core.rollups.cohorts import COHORTS, Cohorts
 from core.rollups.definitions import INTERACTIONS, RATINGS, ROLLUPS, Rollup, Row
 from core.sql import bulk_add, dialect_of, lock_for_ingest
+
+_MEMBER_CHUNK = 5000
 
 
 class IngestedRows(Protocol):
@@ -48,6 +53,8 @@ def add_ingested(session: Session, batch: Sequence[IngestedRows]) -> None:
         INTERACTIONS: [(rows.interaction, _first_user_rating(rows.ratings)) for rows in batch],
         RATINGS: [(rows.interaction, rating) for rows in batch for rating in rows.ratings],
     }
+    members = _members(batch)
+    _cohorts_of(session, members, negate=True)
     for rollup in ROLLUPS:
         sources = pairs[rollup.source]
         key = rollup.key
@@ -69,6 +76,28 @@ def add_ingested(session: Session, batch: Sequence[IngestedRows]) -> None:
                         total[index] += value
             rows_out = [(*k, *v) for k, v in sums.items()]
         bulk_add(session, rollup.table, rollup.key_names, rollup.measure_names, rows_out)
+    _cohorts_of(session, members, negate=False)
+    _prune(session, [c.table for c in COHORTS])
+
+
+def _members(batch: Sequence[IngestedRows]) -> dict[Cohorts, list[str]]:
+    """The users and conversations of a batch: their cohorts change with it."""
+    found: dict[Cohorts, set[str]] = {cohorts: set() for cohorts in COHORTS}
+    for rows in batch:
+        for cohorts in COHORTS:
+            value = rows.interaction[cohorts.member]
+            if value is not None:
+                found[cohorts].add(value)
+    return {cohorts: sorted(values) for cohorts, values in found.items()}
+
+
+def _cohorts_of(session: Session, members: dict[Cohorts, list[str]], *, negate: bool) -> None:
+    """Add (or subtract) the cohort contribution of these members, in chunks that fit any IN list."""
+    for cohorts, values in members.items():
+        for start in range(0, len(values), _MEMBER_CHUNK):
+            chunk = values[start : start + _MEMBER_CHUNK]
+            rows = cohorts.grouped(cohorts.member_column().in_(chunk), negate=negate)
+            _upsert(session, cohorts.table, cohorts.key_names, cohorts.measure_names, rows)
 
 
 def _first_user_rating(ratings: list[Row]) -> Row | None:
@@ -81,9 +110,36 @@ def _first_user_rating(ratings: list[Row]) -> Row | None:
 def remove_interactions(session: Session, where: ColumnElement[bool]) -> None:
     """Subtract the interactions selected by `where` (a condition on `Interaction`) and their ratings."""
     lock_for_ingest(session)
+    touched = {
+        cohorts: cohorts.member_column().in_(select(getattr(Interaction, cohorts.member)).where(where))
+        for cohorts in COHORTS
+    }
+    for cohorts, members in touched.items():
+        _upsert(
+            session,
+            cohorts.table,
+            cohorts.key_names,
+            cohorts.measure_names,
+            cohorts.grouped(members, negate=True),
+        )
     for rollup in ROLLUPS:
-        _upsert(session, rollup, _grouped(rollup, where, negate=True))
-    _prune(session, ROLLUPS)
+        _upsert(
+            session,
+            rollup.table,
+            rollup.key_names,
+            rollup.measure_names,
+            _grouped(rollup, where, negate=True),
+        )
+    _prune(session, [rollup.table for rollup in ROLLUPS])
+    for cohorts, members in touched.items():
+        _upsert(
+            session,
+            cohorts.table,
+            cohorts.key_names,
+            cohorts.measure_names,
+            cohorts.grouped(members, negate=False),
+        )
+    _prune(session, [c.table for c in COHORTS])
 
 
 @contextmanager
@@ -94,22 +150,49 @@ def ratings_changing(session: Session, interaction_ids: Sequence[str]) -> Iterat
     affected = [rollup for rollup in ROLLUPS if rollup.follows_ratings]
     session.flush()
     for rollup in affected:
-        _upsert(session, rollup, _grouped(rollup, where, negate=True))
+        _upsert(
+            session,
+            rollup.table,
+            rollup.key_names,
+            rollup.measure_names,
+            _grouped(rollup, where, negate=True),
+        )
     yield
     session.flush()
     for rollup in affected:
-        _upsert(session, rollup, _grouped(rollup, where, negate=False))
-    _prune(session, affected)
+        _upsert(
+            session,
+            rollup.table,
+            rollup.key_names,
+            rollup.measure_names,
+            _grouped(rollup, where, negate=False),
+        )
+    _prune(session, [rollup.table for rollup in affected])
 
 
 def rebuild(session: Session) -> dict[str, int]:
     """Recompute every rollup table from the raw rows; returns the number of rows in each."""
     for rollup in ROLLUPS:
         session.execute(delete(rollup.table))
-        _upsert(session, rollup, _grouped(rollup, true(), negate=False))
+        _upsert(
+            session,
+            rollup.table,
+            rollup.key_names,
+            rollup.measure_names,
+            _grouped(rollup, true(), negate=False),
+        )
+    for cohorts in COHORTS:  # after the (member, day) rollups they derive from
+        session.execute(delete(cohorts.table))
+        _upsert(
+            session,
+            cohorts.table,
+            cohorts.key_names,
+            cohorts.measure_names,
+            cohorts.grouped(true(), negate=False),
+        )
+    tables = [rollup.table for rollup in ROLLUPS] + [cohorts.table for cohorts in COHORTS]
     return {
-        str(rollup.table.name): int(session.scalar(select(func.count()).select_from(rollup.table)) or 0)
-        for rollup in ROLLUPS
+        str(table.name): int(session.scalar(select(func.count()).select_from(table)) or 0) for table in tables
     }
 
 
@@ -123,18 +206,20 @@ def _grouped(rollup: Rollup, where: ColumnElement[bool], *, negate: bool) -> Sel
     return statement.where(*rollup.where, where).group_by(*keys)
 
 
-def _upsert(session: Session, rollup: Rollup, rows: Select[Any]) -> None:
+def _upsert(
+    session: Session, table: Table, key_names: list[str], measure_names: list[str], rows: Select[Any]
+) -> None:
     """INSERT the grouped rows; where a key is stored already, add the measures to it."""
     insert = postgresql.insert if dialect_of(session) == "postgresql" else sqlite.insert
-    statement = insert(rollup.table).from_select([*rollup.key_names, *rollup.measure_names], rows)
+    statement = insert(table).from_select([*key_names, *measure_names], rows)
     upsert: Insert = statement.on_conflict_do_update(
-        index_elements=rollup.key_names,
-        set_={name: rollup.table.c[name] + statement.excluded[name] for name in rollup.measure_names},
+        index_elements=key_names,
+        set_={name: table.c[name] + statement.excluded[name] for name in measure_names},
     )
     session.execute(upsert)
 
 
-def _prune(session: Session, rollups: Sequence[Rollup]) -> None:
+def _prune(session: Session, tables: Sequence[Table]) -> None:
     """Delete the keys no row contributes to any more."""
-    for rollup in rollups:
-        session.execute(delete(rollup.table).where(rollup.table.c.n <= 0))
+    for table in tables:
+        session.execute(delete(table).where(table.c.n <= 0))

@@ -41,6 +41,7 @@ from core.queries.engagement import engagement
 from core.queries.experiment_metrics import arm_data
 from core.queries.kpis import kpis
 from core.queries.overview import overview
+from core.rollups.cohorts import COHORTS
 from core.rollups.definitions import ROLLUPS
 from core.sql import dialect_of
 from tests import raw_metrics
@@ -120,8 +121,11 @@ def assert_rollups_match_raw(session: Session, settings: Settings, monkeypatch: 
                 assert_same(arms[variant]["percentiles"], expected)
 
 
+TABLES = [r.table for r in ROLLUPS] + [c.table for c in COHORTS]
+
+
 def rollup_tables(session: Session) -> dict[str, list[list[Any]]]:
-    return {r.table.name: sorted(list(row) for row in session.execute(select(r.table))) for r in ROLLUPS}
+    return {table.name: sorted(list(row) for row in session.execute(select(table))) for table in TABLES}
 
 
 def assert_rebuild_reproduces_the_tables(session: Session) -> None:
@@ -209,7 +213,7 @@ def test_rebuild_is_for_admins_and_audited(session: Session, settings: Settings)
     with pytest.raises(PermissionDenied):
         rollups.rebuild_rollups(session=session, principal=Principal(email="v@example.org", role=Role.VIEWER))
     counts = rollups.rebuild_rollups(session=session, principal=ADMIN)
-    assert counts["rollup_calls"] > 0 and set(counts) == {r.table.name for r in ROLLUPS}
+    assert counts["rollup_calls"] > 0 and set(counts) == {table.name for table in TABLES}
 
 
 def test_the_migration_backfills_the_rollups_of_an_existing_database(

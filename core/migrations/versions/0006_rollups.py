@@ -76,6 +76,18 @@ def upgrade() -> None:
     )
     op.create_index("ix_rollup_conversation_day_day", "rollup_conversation_day", ["day"], unique=False)
     op.create_table(
+        "rollup_user_cohort",
+        sa.Column("day", DAY, nullable=False),
+        *_counts("n", "d1", "d7", "d30"),
+        sa.PrimaryKeyConstraint("day"),
+    )
+    op.create_table(
+        "rollup_conversation_cohort",
+        sa.Column("day", DAY, nullable=False),
+        *_counts("n"),
+        sa.PrimaryKeyConstraint("day"),
+    )
+    op.create_table(
         "rollup_rating_day",
         sa.Column("day", DAY, nullable=False),
         *_counts("n", "stars", "stars_sum", "star_1", "star_2", "star_3", "star_4", "star_5"),
@@ -122,6 +134,8 @@ def downgrade() -> None:
         "rollup_experiment_calls",
         "rollup_rated_day",
         "rollup_rating_day",
+        "rollup_conversation_cohort",
+        "rollup_user_cohort",
         "rollup_conversation_day",
         "rollup_user_day",
         "rollup_latency",
