@@ -93,7 +93,8 @@ class Interaction(Base):
 
 
 class InteractionTopic(Base):
-    """Which core topics an interaction is about (many per interaction)."""
+    """Which core topics an interaction is about (many per interaction); `source` says who set the tag:
+    'auto' (the topic rules) or 'reviewer' (by hand, kept by a re-tag)."""
 
     __tablename__ = "interaction_topic"
     __table_args__ = (Index("ix_interaction_topic_topic", "topic"), {"sqlite_with_rowid": False})
@@ -102,6 +103,7 @@ class InteractionTopic(Base):
         ForeignKey("interaction.id", ondelete="CASCADE"), primary_key=True
     )
     topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), default="auto", server_default="auto")
 
 
 class Rating(Base):
@@ -294,7 +296,7 @@ class AuditLog(Base):
     ts: Mapped[datetime] = mapped_column(DateTime, index=True)
     actor: Mapped[str] = mapped_column(String(255), index=True)
     action: Mapped[str] = mapped_column(String(64), index=True)
-    target: Mapped[str | None] = mapped_column(String(255))
+    target: Mapped[str | None] = mapped_column(String(255), index=True)
     details: Mapped[dict[str, Any]] = mapped_column()
 
 
