@@ -1,35 +1,191 @@
-"""The interaction listing: one page of stored interactions, newest first, with the total.
+"""The interaction listing: one filtered, sorted page of stored interactions, with the total.
 
-In: a session, the acting principal (needs `VIEW_INTERACTIONS`), a 1-based page number and a page size
-(1..`MAX_PAGE_SIZE`). Out: a `Page` of typed `InteractionRow`s and the total count. Only the page's rows
-are read: LIMIT/OFFSET picks their ids from the `created_at` index first (a "deferred join", so skipped
-rows are never fetched), then those rows are read by primary key; question and answer are cut to
-`PREVIEW_CHARS` by the database, and the end user's latest stars and thumbs are fetched for those rows only.
+In: a session, the acting principal (needs `VIEW_INTERACTIONS`), `InteractionFilters` (built from URL query
+parameters with `InteractionFilters.from_params`, written back with `.to_params()`), a sort key from
+`SORTS`, a 1-based page number and a page size (1..`MAX_PAGE_SIZE`). Out: a `Page` of typed
+`InteractionRow`s and the total count of matching interactions; `neighbour_id` gives the next or previous
+interaction of the same filtered, sorted listing (keyset on the sort key, so it needs no offset).
 
-Order is `created_at` descending, then a tie-breaker so that rows sharing a timestamp (a batch imported
-without timestamps) never move between pages: SQLite's `rowid`, which the `created_at` index already
-holds, and `id` elsewhere (PostgreSQL walks the index alone once it covers `(created_at, id)`).
+Only the page's rows are read: LIMIT/OFFSET picks their ids through the sort's index first (a "deferred
+join", so skipped rows are never fetched), then those rows are read by primary key; question and answer
+are cut to `PREVIEW_CHARS` by the database, and the end user's latest stars and thumbs, the review state
+and the duplicate-group sizes are fetched for those rows only. The WHERE clause and the sort keys live in
+`core.interaction_query`; full-text search in `core.search`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime
+from typing import Any, Literal
 
-from sqlalchemy import Row, func, literal_column, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import Row, func, select
+from sqlalchemy.orm import Session
 
 from core.auth import Permission, Principal, require
 from core.errors import InputError
-from core.models import Interaction, Rating
+from core.interaction_query import SORTS, keyset_after, order_by, sort_values, where
+from core.models import Interaction, Rating, Review
+from core.vocab import CLINICAL_VERDICTS, CORE_TOPICS, INTERACTION_STATUSES, REVIEW_STATUSES, THUMBS
+
+__all__ = [
+    "ELLIPSIS",
+    "MAX_PAGE_SIZE",
+    "PAGE_SIZES",
+    "PREVIEW_CHARS",
+    "SORTS",
+    "InteractionFilters",
+    "InteractionRow",
+    "Page",
+    "list_interactions",
+    "neighbour_id",
+]
 
 PAGE_SIZES = (25, 50, 100)
 MAX_PAGE_SIZE = 500
 PREVIEW_CHARS = 200
 ELLIPSIS = "…"
+NONE = "none"  # the URL spelling of "no value" in the stars, thumbs and verdict filters
+MAX_QUERY_CHARS = 200
+Params = Mapping[str, str | list[str]]
+
+
+@dataclass(frozen=True)
+class InteractionFilters:
+    """What the listing shows; every field empty means everything. Multi-valued fields match any value;
+    `None` inside `stars`, `thumbs` or `clinical_verdict` means "has none"; `review_status` "pending"
+    includes interactions nobody reviewed yet."""
+
+    date_from: date | None = None
+    date_to: date | None = None  # inclusive
+    models: tuple[str, ...] = ()
+    experiment: str | None = None
+    variant: str | None = None
+    stars: tuple[int | None, ...] = ()
+    thumbs: tuple[str | None, ...] = ()
+    review_status: tuple[str, ...] = ()
+    clinical_verdict: tuple[str | None, ...] = ()
+    topic: tuple[str, ...] = ()
+    has_pii: bool | None = None
+    is_duplicate: bool | None = None
+    status: str | None = None
+    q: str = ""
+
+    def __post_init__(self) -> None:
+        _check_values("stars", self.stars, (1, 2, 3, 4, 5, None))
+        _check_values("thumbs", self.thumbs, (*THUMBS, None))
+        _check_values("review status", self.review_status, REVIEW_STATUSES)
+        _check_values("clinical verdict", self.clinical_verdict, (*CLINICAL_VERDICTS, None))
+        _check_values("topic", self.topic, CORE_TOPICS)
+        _check_values("status", (self.status,) if self.status else (), INTERACTION_STATUSES)
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise InputError(f"the date range is empty: {self.date_from} is after {self.date_to}")
+        if len(self.q) > MAX_QUERY_CHARS:
+            raise InputError(f"the search text is longer than {MAX_QUERY_CHARS} characters")
+
+    @property
+    def is_empty(self) -> bool:
+        return self == InteractionFilters()
+
+    def cleared(self) -> InteractionFilters:
+        return InteractionFilters()
+
+    def with_(self, **changes: Any) -> InteractionFilters:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_params(cls, params: Params) -> InteractionFilters:
+        """Filters from URL query parameters (see `PARAM_NAMES`); unknown parameters are ignored."""
+        values: dict[str, Any] = {}
+        for name, key in PARAM_NAMES.items():
+            raw = [v.strip() for v in _as_list(params.get(key)) if v.strip()]
+            if raw:
+                values[name] = _parse(name, key, raw)
+        return cls(**values)
+
+    def to_params(self) -> dict[str, str | list[str]]:
+        """The URL query parameters that `from_params` turns back into these filters (defaults left out)."""
+        out: dict[str, str | list[str]] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if value in (None, (), ""):
+                continue
+            key = PARAM_NAMES[item.name]
+            if isinstance(value, tuple):
+                out[key] = [_format(v) for v in value]
+            else:
+                out[key] = _format(value)
+        return out
+
+
+PARAM_NAMES = {  # filter field -> URL query parameter
+    "date_from": "from",
+    "date_to": "to",
+    "models": "model",
+    "experiment": "experiment",
+    "variant": "variant",
+    "stars": "stars",
+    "thumbs": "thumbs",
+    "review_status": "review",
+    "clinical_verdict": "verdict",
+    "topic": "topic",
+    "has_pii": "pii",
+    "is_duplicate": "duplicate",
+    "status": "status",
+    "q": "q",
+}
+_MULTI = {"models", "stars", "thumbs", "review_status", "clinical_verdict", "topic"}
+_BOOLEANS = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
+
+
+def _as_list(value: str | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _parse(name: str, key: str, raw: list[str]) -> Any:
+    if name in _MULTI:
+        return tuple(dict.fromkeys(_parse_one(name, key, v) for v in raw))
+    return _parse_one(name, key, raw[-1])
+
+
+def _parse_one(name: str, key: str, value: str) -> Any:
+    if name in ("date_from", "date_to"):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise InputError(f"{key}={value!r} is not a date (use YYYY-MM-DD)") from None
+    if name in ("has_pii", "is_duplicate"):
+        if value.lower() not in _BOOLEANS:
+            raise InputError(f"{key}={value!r} must be yes or no")
+        return _BOOLEANS[value.lower()]
+    if name in ("stars", "thumbs", "clinical_verdict") and value.lower() == NONE:
+        return None
+    if name == "stars":
+        if not value.isdigit():
+            raise InputError(f"stars={value!r} must be 1-5 or {NONE}")
+        return int(value)
+    return value
+
+
+def _format(value: Any) -> str:
+    if value is None:
+        return NONE
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _check_values(label: str, values: tuple[Any, ...], allowed: tuple[Any, ...]) -> None:
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        shown = ", ".join(NONE if v is None else str(v) for v in allowed)
+        raise InputError(f"unknown {label} {bad[0]!r}; choose from {shown}")
 
 
 @dataclass(frozen=True)
@@ -44,6 +200,10 @@ class InteractionRow:
     thumbs: str | None
     status: str
     latency_ms: int | None
+    review_status: str = "pending"
+    has_pii: bool = False
+    duplicate_of: str | None = None
+    similar: int = 0  # how many other interactions share its duplicate group
 
 
 @dataclass(frozen=True)
@@ -68,20 +228,42 @@ class Page:
         return (self.page - 1) * self.page_size + len(self.rows)
 
 
-def list_interactions(*, session: Session, principal: Principal, page: int = 1, page_size: int = 50) -> Page:
-    """Page `page` of the interactions, newest first; past the last page the rows are empty."""
+def check_sort(sort: str) -> str:
+    if sort not in SORTS:
+        raise InputError(f"unknown sort {sort!r}; choose from {', '.join(SORTS)}")
+    return sort
+
+
+def list_interactions(
+    *,
+    session: Session,
+    principal: Principal,
+    filters: InteractionFilters = InteractionFilters(),  # noqa: B008 - frozen, so a safe default
+    sort: str = "newest",
+    page: int = 1,
+    page_size: int = 50,
+) -> Page:
+    """Page `page` of the interactions matching `filters` in `sort` order; past the last page the rows
+    are empty."""
     require(principal, Permission.VIEW_INTERACTIONS)
+    check_sort(sort)
     if page < 1:
         raise InputError(f"page must be 1 or more, not {page}")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InputError(f"page size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
-    total = int(session.scalar(select(func.count()).select_from(Interaction)) or 0)
+    conditions = where(session, filters)
+    total = int(session.scalar(select(func.count()).select_from(Interaction).where(*conditions)) or 0)
     offset = (page - 1) * page_size
     if offset >= total:
         return Page(total=total, page=page, page_size=page_size)
-    newest_first = (Interaction.created_at.desc(), _tie_breaker(session).desc())
+    ordering = order_by(session, sort)
     page_ids = (
-        select(Interaction.id).order_by(*newest_first).limit(page_size).offset(offset).subquery("page_ids")
+        select(Interaction.id)
+        .where(*conditions)
+        .order_by(*ordering)
+        .limit(page_size)
+        .offset(offset)
+        .subquery("page_ids")
     )
     rows = session.execute(
         select(
@@ -93,20 +275,67 @@ def list_interactions(*, session: Session, principal: Principal, page: int = 1, 
             func.substr(Interaction.assistant_message, 1, PREVIEW_CHARS + 1).label("answer"),
             Interaction.status,
             Interaction.latency_ms,
+            Interaction.pii_flags.is_not(None).label("has_pii"),
+            Interaction.duplicate_of,
         )
         .join(page_ids, page_ids.c.id == Interaction.id)
-        .order_by(*newest_first)
+        .order_by(*ordering)
     ).all()
-    feedback = _user_feedback(session, [row.id for row in rows])
+    ids = [row.id for row in rows]
+    feedback = _user_feedback(session, ids)
+    reviews: dict[str, str] = {
+        interaction_id: status
+        for interaction_id, status in session.execute(
+            select(Review.interaction_id, Review.status).where(Review.interaction_id.in_(ids))
+        )
+    }
+    groups = _group_sizes(session, {row.duplicate_of or row.id for row in rows})
     return Page(
-        rows=[_row(row, *feedback.get(row.id, (None, None))) for row in rows],
+        rows=[
+            _row(
+                row,
+                *feedback.get(row.id, (None, None)),
+                review_status=reviews.get(row.id, "pending"),
+                similar=groups.get(row.duplicate_of or row.id, 1) - 1,
+            )
+            for row in rows
+        ],
         total=total,
         page=page,
         page_size=page_size,
     )
 
 
-def _row(row: Row[Any], stars: int | None, thumbs: str | None) -> InteractionRow:
+def neighbour_id(
+    *,
+    session: Session,
+    principal: Principal,
+    filters: InteractionFilters,
+    sort: str,
+    current_id: str,
+    direction: Literal["next", "previous"],
+) -> str | None:
+    """The id after (`next`) or before (`previous`) `current_id` in the filtered, sorted listing; None at
+    either end. `current_id` need not match the filters (it may have just been approved out of them)."""
+    require(principal, Permission.VIEW_INTERACTIONS)
+    check_sort(sort)
+    if direction not in ("next", "previous"):
+        raise InputError(f"direction must be next or previous, not {direction!r}")
+    current = sort_values(session, sort, current_id)
+    if current is None:
+        return None
+    backwards = direction == "previous"
+    return session.scalar(
+        select(Interaction.id)
+        .where(*where(session, filters), keyset_after(session, sort, current, backwards=backwards))
+        .order_by(*order_by(session, sort, backwards=backwards))
+        .limit(1)
+    )
+
+
+def _row(
+    row: Row[Any], stars: int | None, thumbs: str | None, *, review_status: str, similar: int
+) -> InteractionRow:
     return InteractionRow(
         id=row.id,
         created_at=row.created_at,
@@ -118,13 +347,11 @@ def _row(row: Row[Any], stars: int | None, thumbs: str | None) -> InteractionRow
         thumbs=thumbs,
         status=row.status,
         latency_ms=row.latency_ms,
+        review_status=review_status,
+        has_pii=bool(row.has_pii),
+        duplicate_of=row.duplicate_of,
+        similar=similar,
     )
-
-
-def _tie_breaker(session: Session) -> ColumnElement[Any] | InstrumentedAttribute[str]:
-    if session.get_bind().dialect.name == "sqlite":
-        return literal_column("interaction.rowid")
-    return Interaction.id
 
 
 def _user_feedback(session: Session, ids: list[str]) -> dict[str, tuple[int | None, str | None]]:
@@ -144,6 +371,18 @@ def _user_feedback(session: Session, ids: list[str]) -> dict[str, tuple[int | No
             thumbs if thumbs is not None else previous_thumbs,
         )
     return latest
+
+
+def _group_sizes(session: Session, canonical_ids: set[str]) -> dict[str, int]:
+    """{canonical id: members of its duplicate group, itself included} for groups with duplicates."""
+    if not canonical_ids:
+        return {}
+    counts = session.execute(
+        select(Interaction.duplicate_of, func.count())
+        .where(Interaction.duplicate_of.in_(canonical_ids))
+        .group_by(Interaction.duplicate_of)
+    )
+    return {canonical: count for canonical, count in counts if canonical is not None}
 
 
 def _preview(text: str | None) -> str:

@@ -1,0 +1,188 @@
+"""SQL for the interaction listing: the WHERE clause of a set of filters, and the named sort orders.
+
+In: a session (for its dialect), `InteractionFilters`, a sort name from `SORTS`. Out: SQLAlchemy
+conditions (`where`), ORDER BY terms (`order_by`), one row's sort-key values (`sort_values`) and the keyset
+condition "comes after that row" (`keyset_after`), which `core.interactions` composes into queries. Filters
+on related tables are `id IN (subquery)` so the database can drive from the small side; every sort ends with
+a unique tie-breaker (`rowid` on SQLite, which each index holds; `id` elsewhere) so pages never overlap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, false, func, literal_column, not_, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from core import search
+from core.models import Interaction, InteractionTopic, Rating, Review
+from core.sql import dialect_of
+
+if TYPE_CHECKING:
+    from core.interactions import InteractionFilters
+
+SORTS = {  # name -> label
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "lowest_rated": "Lowest user rating first",
+    "highest_rated": "Highest user rating first",
+    "slowest": "Slowest first",
+}
+
+
+@dataclass(frozen=True)
+class SortKey:
+    expression: ColumnElement[Any]
+    descending: bool
+    nullable: bool = False  # nulls always come last (in the forward direction)
+
+
+def tie_breaker(session: Session) -> ColumnElement[Any]:
+    if dialect_of(session) == "sqlite":
+        return literal_column("interaction.rowid")
+    return Interaction.__table__.c.id
+
+
+def _user_stars() -> ColumnElement[Any]:
+    """The end user's stars for the interaction (the highest, should there be several user ratings)."""
+    return (
+        select(func.max(Rating.stars))
+        .where(Rating.interaction_id == Interaction.id, Rating.source == "user")
+        .scalar_subquery()
+    )
+
+
+def sort_keys(session: Session, sort: str) -> list[SortKey]:
+    created, tie = Interaction.__table__.c.created_at, tie_breaker(session)
+    newest = [SortKey(created, True), SortKey(tie, True)]
+    if sort == "oldest":
+        return [SortKey(created, False), SortKey(tie, False)]
+    if sort == "lowest_rated":
+        return [SortKey(_user_stars(), False, nullable=True), *newest]
+    if sort == "highest_rated":
+        return [SortKey(_user_stars(), True, nullable=True), *newest]
+    if sort == "slowest":
+        return [SortKey(Interaction.__table__.c.latency_ms, True, nullable=True), *newest]
+    return newest
+
+
+def order_by(session: Session, sort: str, *, backwards: bool = False) -> list[Any]:
+    terms = []
+    for key in sort_keys(session, sort):
+        descending = key.descending != backwards
+        term = key.expression.desc() if descending else key.expression.asc()
+        if key.nullable:
+            term = term.nulls_first() if backwards else term.nulls_last()
+        terms.append(term)
+    return terms
+
+
+def sort_values(session: Session, sort: str, interaction_id: str) -> tuple[Any, ...] | None:
+    """The sort-key values of one interaction, or None when it does not exist."""
+    keys = sort_keys(session, sort)
+    row = session.execute(
+        select(*(key.expression for key in keys)).where(Interaction.id == interaction_id)
+    ).first()
+    return None if row is None else tuple(row)
+
+
+def keyset_after(
+    session: Session, sort: str, values: tuple[Any, ...], *, backwards: bool = False
+) -> ColumnElement[bool]:
+    """Rows strictly after the row whose sort-key values are `values` (strictly before when `backwards`)."""
+    keys = sort_keys(session, sort)
+    alternatives = []
+    for index, key in enumerate(keys):
+        equal_before = [_equal(k.expression, v) for k, v in zip(keys[:index], values[:index], strict=True)]
+        alternatives.append(and_(*equal_before, _beyond(key, values[index], backwards)))
+    return or_(*alternatives)
+
+
+def _equal(expression: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
+    return expression.is_(None) if value is None else expression == value
+
+
+def _beyond(key: SortKey, value: Any, backwards: bool) -> ColumnElement[bool]:
+    """`key` strictly after `value` in the (possibly reversed) order; nulls sit at the forward end."""
+    descending = key.descending != backwards
+    if value is None:  # a null is last going forwards, so going backwards every non-null comes after it
+        return key.expression.is_not(None) if backwards and key.nullable else false()
+    beyond = key.expression < value if descending else key.expression > value
+    if key.nullable and not backwards:
+        return or_(beyond, key.expression.is_(None))
+    return beyond
+
+
+def where(session: Session, filters: InteractionFilters) -> list[ColumnElement[bool]]:
+    """The conditions an interaction must meet to be listed under `filters`."""
+    table = Interaction.__table__.c
+    conditions: list[ColumnElement[bool]] = []
+    if filters.date_from:
+        conditions.append(table.created_at >= datetime.combine(filters.date_from, time()))
+    if filters.date_to:
+        conditions.append(table.created_at < datetime.combine(filters.date_to + timedelta(days=1), time()))
+    if filters.models:
+        conditions.append(table.model.in_(filters.models))
+    if filters.experiment:
+        conditions.append(table.experiment == filters.experiment)
+    if filters.variant:
+        conditions.append(table.variant == filters.variant)
+    if filters.status:
+        conditions.append(table.status == filters.status)
+    if filters.stars:
+        conditions.append(_rating_condition(Rating.stars, filters.stars))
+    if filters.thumbs:
+        conditions.append(_rating_condition(Rating.thumbs, filters.thumbs))
+    if filters.review_status:
+        conditions.append(_review_status_condition(filters.review_status))
+    if filters.clinical_verdict:
+        conditions.append(_verdict_condition(filters.clinical_verdict))
+    if filters.topic:
+        conditions.append(
+            table.id.in_(
+                select(InteractionTopic.interaction_id).where(InteractionTopic.topic.in_(filters.topic))
+            )
+        )
+    if filters.has_pii is not None:
+        conditions.append(table.pii_flags.is_not(None) if filters.has_pii else table.pii_flags.is_(None))
+    if filters.is_duplicate is not None:
+        duplicate = and_(table.duplicate_of.is_not(None), table.duplicate_of != table.id)
+        conditions.append(duplicate if filters.is_duplicate else not_(duplicate))
+    if filters.q.strip():
+        conditions.append(search.matches(session, filters.q))
+    return conditions
+
+
+def _any_of(column: Any, values: tuple[Any, ...]) -> ColumnElement[bool]:
+    wanted = [v for v in values if v is not None]
+    return column.in_(wanted) if wanted else false()
+
+
+def _rating_condition(column: Any, values: tuple[Any, ...]) -> ColumnElement[bool]:
+    """The user's rating has one of `values` in `column`; None among them also takes "never gave one"."""
+    ids = Interaction.__table__.c.id
+    users = Rating.source == "user"
+    matching = ids.in_(select(Rating.interaction_id).where(users, _any_of(column, values)))
+    if None not in values:
+        return matching
+    unrated = ids.not_in(select(Rating.interaction_id).where(users, column.is_not(None)))
+    return or_(matching, unrated)
+
+
+def _review_status_condition(statuses: tuple[str, ...]) -> ColumnElement[bool]:
+    ids = Interaction.__table__.c.id
+    if "pending" in statuses:  # no review row counts as pending
+        return ids.not_in(select(Review.interaction_id).where(Review.status.not_in(statuses)))
+    return ids.in_(select(Review.interaction_id).where(Review.status.in_(statuses)))
+
+
+def _verdict_condition(verdicts: tuple[str | None, ...]) -> ColumnElement[bool]:
+    ids = Interaction.__table__.c.id
+    matching = ids.in_(select(Review.interaction_id).where(_any_of(Review.clinical_verdict, verdicts)))
+    if None not in verdicts:
+        return matching
+    unjudged = ids.not_in(select(Review.interaction_id).where(Review.clinical_verdict.is_not(None)))
+    return or_(matching, unjudged)

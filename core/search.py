@@ -1,0 +1,81 @@
+"""Full-text search over the user and assistant messages, through an index rather than a table scan.
+
+In: a session (for its dialect) and the text a person typed. Out: `matches()`, a condition on
+`interaction` that holds when every word of the text occurs (as a whole word, case-insensitively) in the
+question or the answer. Punctuation and operators in the typed text are never interpreted.
+
+The index, created by migration 0005:
+- SQLite: `interaction_fts`, an FTS5 table with external content (`content='interaction'`, keyed by the
+  interaction's rowid), kept in step by triggers on `interaction` — every insert (the ingest writer's
+  batches, the demo), every text update (re-scrubbing) and every delete (erasure) updates it in the same
+  transaction, whatever code path wrote the row;
+- PostgreSQL: a GIN index over `to_tsvector('simple', question || ' ' || answer)`, which PostgreSQL keeps
+  current by itself.
+`SEARCH_OBJECTS` names these objects for the schema comparison, which cannot see them in the models.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, literal_column, select, table, text
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from core.sql import dialect_of
+
+FTS_TABLE = "interaction_fts"
+PG_INDEX = "ix_interaction_search"
+TS_CONFIG = "simple"  # no stemming, no stop words: the same words FTS5's unicode61 tokenizer sees
+SEARCH_OBJECTS = frozenset({FTS_TABLE, PG_INDEX}) | {
+    f"{FTS_TABLE}_{suffix}" for suffix in ("data", "idx", "content", "docsize", "config")
+}
+_WORD = re.compile(r"[^\W_]+")
+
+SQLITE_DDL = (
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
+    "user_message, assistant_message, content='interaction', content_rowid='rowid')",
+    f"CREATE TRIGGER {FTS_TABLE}_insert AFTER INSERT ON interaction BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, user_message, assistant_message) "
+    "VALUES (new.rowid, new.user_message, new.assistant_message); END",
+    f"CREATE TRIGGER {FTS_TABLE}_delete AFTER DELETE ON interaction BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, user_message, assistant_message) "
+    "VALUES ('delete', old.rowid, old.user_message, old.assistant_message); END",
+    f"CREATE TRIGGER {FTS_TABLE}_update AFTER UPDATE OF user_message, assistant_message ON interaction "
+    f"BEGIN INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, user_message, assistant_message) "
+    "VALUES ('delete', old.rowid, old.user_message, old.assistant_message); "
+    f"INSERT INTO {FTS_TABLE}(rowid, user_message, assistant_message) "
+    "VALUES (new.rowid, new.user_message, new.assistant_message); END",
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",  # backfill what is already stored
+)
+SQLITE_DROP = (
+    *(f"DROP TRIGGER IF EXISTS {FTS_TABLE}_{event}" for event in ("insert", "delete", "update")),
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+)
+PG_DOCUMENT = (
+    f"to_tsvector('{TS_CONFIG}', coalesce(user_message, '') || ' ' || coalesce(assistant_message, ''))"
+)
+POSTGRES_DDL = (f"CREATE INDEX {PG_INDEX} ON interaction USING gin (({PG_DOCUMENT}))",)
+POSTGRES_DROP = (f"DROP INDEX IF EXISTS {PG_INDEX}",)
+
+
+def words(typed: str) -> list[str]:
+    """The words of the typed text, lower-cased; punctuation and operators are dropped."""
+    return [w.lower() for w in _WORD.findall(typed)]
+
+
+def matches(session: Session, typed: str) -> ColumnElement[bool]:
+    """Interactions whose question or answer contains every word of `typed` (all of them when none)."""
+    terms = words(typed)
+    if not terms:
+        return literal_column("1") == 1
+    if dialect_of(session) == "sqlite":
+        fts = table(FTS_TABLE, literal_column("rowid"))
+        query = " ".join(f'"{term}"' for term in terms)
+        hits: Any = (
+            select(literal_column("rowid")).select_from(fts).where(text(f"{FTS_TABLE} MATCH :fts_query"))
+        )
+        return literal_column("interaction.rowid").in_(hits.params(fts_query=query))
+    document: Any = literal_column(PG_DOCUMENT)  # exactly the indexed expression, so the index is used
+    return document.op("@@")(func.to_tsquery(literal_column(f"'{TS_CONFIG}'"), " & ".join(terms)))
