@@ -283,12 +283,10 @@ def list_interactions(
     ).all()
     ids = [row.id for row in rows]
     feedback = _user_feedback(session, ids)
-    reviews: dict[str, str] = {
-        interaction_id: status
-        for interaction_id, status in session.execute(
-            select(Review.interaction_id, Review.status).where(Review.interaction_id.in_(ids))
-        )
-    }
+    review_rows = session.execute(
+        select(Review.interaction_id, Review.status).where(Review.interaction_id.in_(ids))
+    )
+    reviews: dict[str, str] = dict(review_rows.all())
     groups = _group_sizes(session, {row.duplicate_of or row.id for row in rows})
     return Page(
         rows=[
