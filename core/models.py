@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -56,6 +57,8 @@ class Interaction(Base):
         Index("ix_interaction_status_created_at", "status", "created_at"),
         Index("ix_interaction_model_created_at", "model", "created_at"),
         Index("ix_interaction_user_created_at", "user_pseudonym", "created_at"),
+        Index("ix_interaction_duplicate_of", "duplicate_of"),
+        Index("ix_interaction_latency_created_at", "latency_ms", "created_at"),
         Index(
             "ix_interaction_experiment",
             "experiment",
@@ -104,6 +107,17 @@ class InteractionTopic(Base):
     )
     topic: Mapped[str] = mapped_column(String(32), primary_key=True)
     source: Mapped[str] = mapped_column(String(16), default="auto", server_default="auto")
+
+
+class NearDuplicateSignature(Base):
+    """The MinHash signature of one normalised question-and-answer text (`interaction.content_hash`),
+    computed once by the duplicate scan so later scans only hash new texts."""
+
+    __tablename__ = "near_duplicate_signature"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Rating(Base):

@@ -79,3 +79,8 @@ def matches(session: Session, typed: str) -> ColumnElement[bool]:
         return literal_column("interaction.rowid").in_(hits.params(fts_query=query))
     document: Any = literal_column(PG_DOCUMENT)  # exactly the indexed expression, so the index is used
     return document.op("@@")(func.to_tsquery(literal_column(f"'{TS_CONFIG}'"), " & ".join(terms)))
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic's filter for schema comparison: leave out the search objects, which no model declares."""
+    return name not in SEARCH_OBJECTS
