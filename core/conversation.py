@@ -22,7 +22,7 @@ from core.audit import AuditEntry
 from core.auth import Permission, Principal, require
 from core.errors import NotFound
 from core.models import Conversation, Interaction, InteractionTopic, Rating, Review
-from core.review import review_history
+from core.review import ReviewForm, review_history
 
 MAX_SIBLINGS = 50
 
@@ -82,6 +82,20 @@ class ConversationView:
     def reviewer_rating(self, author: str) -> RatingView | None:
         """The rating `author` gave as a reviewer, if any."""
         return next((r for r in self.ratings if r.source == "reviewer" and r.author == author), None)
+
+    def form(self, author: str) -> ReviewForm:
+        """The review editor as `author` opens it: their own rating, the ideal answer (or the original
+        answer to start from) and the rest of the review state."""
+        mine = self.reviewer_rating(author)
+        return ReviewForm(
+            stars=(mine.stars or 0) if mine else 0,
+            thumbs=(mine.thumbs or "") if mine else "",
+            status=self.review.status,
+            ideal_answer=self.review.ideal_answer or self.assistant_message,
+            clinical_verdict=self.review.clinical_verdict or "",
+            topics=tuple(self.topics),
+            notes=self.review.notes or "",
+        )
 
 
 def load_conversation(interaction_id: str, *, session: Session, principal: Principal) -> ConversationView:

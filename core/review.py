@@ -71,6 +71,42 @@ class ReviewChanges:
 
 
 @dataclass(frozen=True)
+class ReviewForm:
+    """Everything the review editor shows, as loaded or as edited ("" and 0 mean "none")."""
+
+    stars: int = 0
+    thumbs: str = ""
+    status: str = "pending"
+    ideal_answer: str = ""
+    clinical_verdict: str = ""
+    topics: tuple[str, ...] = ()
+    notes: str = ""
+
+    def changes_to(self, edited: ReviewForm, *, original_answer: str, may_judge: bool) -> ReviewChanges:
+        """What saving `edited` over this loaded form changes. An ideal answer equal to the original
+        answer is no ideal answer; the verdict is left alone unless the editor `may_judge`."""
+
+        def ideal(form: ReviewForm) -> str:
+            text = form.ideal_answer.strip()
+            return "" if text == original_answer.strip() else text
+
+        def changed(before: Any, after: Any) -> Any:
+            return None if before == after else after
+
+        rating = (edited.stars, edited.thumbs)
+        return ReviewChanges(
+            status=changed(self.status, edited.status),
+            ideal_answer=changed(ideal(self), ideal(edited)),
+            clinical_verdict=changed(self.clinical_verdict, edited.clinical_verdict) if may_judge else None,
+            notes=changed(self.notes.strip(), edited.notes.strip()),
+            rating=None
+            if rating == (self.stars, self.thumbs)
+            else ReviewerRating(edited.stars or None, edited.thumbs or None),
+            topics=None if set(self.topics) == set(edited.topics) else tuple(sorted(edited.topics)),
+        )
+
+
+@dataclass(frozen=True)
 class BulkResult:
     action: str
     count: int

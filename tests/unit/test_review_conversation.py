@@ -3,6 +3,8 @@ version, the history and the other turns of the conversation."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -74,3 +76,29 @@ def test_unknown_ids_and_viewers_are_refused(session: Session, ids: list[str]) -
         load_conversation("nope", session=session, principal=REVIEWER)
     with pytest.raises(PermissionDenied):
         load_conversation(ids[0], session=session, principal=VIEWER)
+
+
+def test_the_form_opens_on_the_stored_state_and_saves_only_what_changed(
+    session: Session, ids: list[str]
+) -> None:
+    view = load_conversation(ids[1], session=session, principal=REVIEWER)
+    loaded = view.form(REVIEWER.email)
+    assert loaded.ideal_answer == view.assistant_message and loaded.stars == 0 and loaded.status == "pending"
+    same = loaded.changes_to(loaded, original_answer=view.assistant_message, may_judge=True)
+    assert same.is_empty()
+    edited = replace(loaded, ideal_answer=" Better answer. ", stars=3, topics=(), clinical_verdict="unsafe")
+    changes = loaded.changes_to(edited, original_answer=view.assistant_message, may_judge=False)
+    assert changes == review.ReviewChanges(
+        ideal_answer="Better answer.", rating=review.ReviewerRating(3, None), topics=()
+    )
+    review.save_review(
+        ids[1], changes, expected_version=view.review.version, session=session, principal=REVIEWER
+    )
+    reopened = load_conversation(ids[1], session=session, principal=REVIEWER).form(REVIEWER.email)
+    assert reopened == replace(edited, ideal_answer="Better answer.", clinical_verdict="")
+    back = reopened.changes_to(
+        replace(reopened, ideal_answer=view.assistant_message),
+        original_answer=view.assistant_message,
+        may_judge=True,
+    )
+    assert back == review.ReviewChanges(ideal_answer="")
