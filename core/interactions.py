@@ -238,7 +238,7 @@ def list_interactions(
     *,
     session: Session,
     principal: Principal,
-    filters: InteractionFilters = InteractionFilters(),  # noqa: B008 - frozen, so a safe default
+    filters: InteractionFilters | None = None,
     sort: str = "newest",
     page: int = 1,
     page_size: int = 50,
@@ -247,6 +247,7 @@ def list_interactions(
     are empty."""
     require(principal, Permission.VIEW_INTERACTIONS)
     check_sort(sort)
+    filters = filters or InteractionFilters()
     if page < 1:
         raise InputError(f"page must be 1 or more, not {page}")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
