@@ -316,7 +316,7 @@ def _claim(
     stamp = {"reviewer": principal.email, "updated_at": audit.utcnow()}
     if expected == 0:
         row = {"interaction_id": interaction_id, "status": "pending", **values, **stamp, "version": 1}
-        claimed = _insert_ignore(session, Review, [row]) == 1
+        claimed = bool(_insert_ignore(session, Review, [row]))
     else:
         result = session.execute(
             update(Review)
@@ -347,7 +347,7 @@ def _touch(session: Session, ids: list[str], principal: Principal, values: dict[
     """Give each of `ids` a review row with `values` and a new version; returns how many rows were new."""
     stamp = {"reviewer": principal.email, "updated_at": audit.utcnow()}
     rows = [{"interaction_id": i, "status": "pending", **values, **stamp, "version": 1} for i in ids]
-    created = _insert_ignore(session, Review, rows, returning=True)
+    created = _insert_ignore(session, Review, rows)
     existing = [i for i in ids if i not in created]
     if existing:
         session.execute(
@@ -359,16 +359,13 @@ def _touch(session: Session, ids: list[str], principal: Principal, values: dict[
     return len(created)
 
 
-def _insert_ignore(
-    session: Session, model: Any, rows: list[dict[str, Any]], *, returning: bool = False
-) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING; the number of rows stored, or with `returning` their ids."""
+def _insert_ignore(session: Session, model: Any, rows: list[dict[str, Any]]) -> set[str]:
+    """INSERT … ON CONFLICT DO NOTHING; the interaction ids of the rows actually stored (RETURNING, since
+    drivers disagree on the row count of such an insert)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(rows).on_conflict_do_nothing()
-    if returning:
-        return set(session.scalars(statement.returning(model.interaction_id)))
-    return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    statement = insert(model).values(rows).on_conflict_do_nothing().returning(model.interaction_id)
+    return set(session.scalars(statement))
 
 
 def _rate(session: Session, interaction_id: str, rating: ReviewerRating, principal: Principal) -> str:

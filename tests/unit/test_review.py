@@ -6,6 +6,7 @@ actions, optimistic concurrency and the review history — each checked against 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -88,8 +89,10 @@ def test_first_save_creates_the_review_and_later_saves_need_the_new_version(
 
 
 def test_a_stale_save_is_refused_with_who_and_when_and_overwrites_nothing(
-    engine: Engine, ids: list[str]
+    session: Session, ids: list[str]
 ) -> None:
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
     with session_scope(engine) as first, session_scope(engine) as second:
         loaded_first = review.current_version(first, ids[0])
         loaded_second = review.current_version(second, ids[0])
@@ -107,6 +110,32 @@ def test_a_stale_save_is_refused_with_who_and_when_and_overwrites_nothing(
     with session_scope(engine) as check:
         assert reviews(check)[ids[0]].ideal_answer == "first editor's answer"
         assert actions(check).count("review.save") == 1
+
+
+@pytest.mark.parametrize("loaded", [0, 1])
+def test_racing_editors_one_wins_the_others_are_refused(
+    session: Session, ids: list[str], loaded: int
+) -> None:
+    """Eight editors who loaded the same version save at once: exactly one save lands."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    if loaded:
+        review.approve(ids[0], expected_version=0, session=session, principal=REVIEWER)
+
+    def save(n: int) -> str:
+        editor = Principal(f"editor{n}@example.org", Role.REVIEWER)
+        with session_scope(engine) as own:
+            try:
+                review.set_notes(ids[0], f"note {n}", expected_version=loaded, session=own, principal=editor)
+            except ConflictError:
+                return "refused"
+            return "saved"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(save, range(8)))
+    assert sorted(outcomes) == ["refused"] * 7 + ["saved"]
+    row = reviews(session)[ids[0]]
+    assert row.version == loaded + 1 and row.notes == f"note {outcomes.index('saved')}"
 
 
 def test_a_stale_update_of_an_existing_review_is_refused(session: Session, ids: list[str]) -> None:

@@ -15,7 +15,7 @@ from tests.unit.test_review import CLINICIAN, REVIEWER, VIEWER, store_interactio
 
 
 @pytest.fixture
-def ids(session: Session) -> list[str]:
+def thread_ids(session: Session) -> list[str]:
     return store_interactions(
         session,
         3,
@@ -29,8 +29,8 @@ def ids(session: Session) -> list[str]:
     )
 
 
-def test_an_unreviewed_interaction(session: Session, ids: list[str]) -> None:
-    view = load_conversation(ids[1], session=session, principal=REVIEWER)
+def test_an_unreviewed_interaction(session: Session, thread_ids: list[str]) -> None:
+    view = load_conversation(thread_ids[1], session=session, principal=REVIEWER)
     assert [m["role"] for m in view.messages] == ["system", "user", "assistant"]
     assert view.assistant_message == "Answer 1. Rest and drink water."
     assert view.metadata["Total tokens"] == 42 and view.metadata["Variant"] == "treatment"
@@ -39,12 +39,14 @@ def test_an_unreviewed_interaction(session: Session, ids: list[str]) -> None:
     assert [(r.source, r.stars, r.thumbs) for r in view.ratings] == [("user", 2, "down")]
     assert view.review == ReviewState() and view.review.version == 0
     assert view.history == [] and view.duplicates == 0 and view.pii_flags == []
-    assert [s.id for s in view.siblings] == [ids[0], ids[2]]
+    assert [s.id for s in view.siblings] == [thread_ids[0], thread_ids[2]]
 
 
-def test_a_reviewed_interaction_shows_every_source_and_the_history(session: Session, ids: list[str]) -> None:
+def test_a_reviewed_interaction_shows_every_source_and_the_history(
+    session: Session, thread_ids: list[str]
+) -> None:
     version = review.save_review(
-        ids[1],
+        thread_ids[1],
         review.ReviewChanges(
             status="approved",
             ideal_answer="Rest, heat, and see a doctor if the pain is severe.",
@@ -57,9 +59,9 @@ def test_a_reviewed_interaction_shows_every_source_and_the_history(session: Sess
         principal=REVIEWER,
     )
     review.set_clinical_verdict(
-        ids[1], "accurate", expected_version=version, session=session, principal=CLINICIAN
+        thread_ids[1], "accurate", expected_version=version, session=session, principal=CLINICIAN
     )
-    view = load_conversation(ids[1], session=session, principal=REVIEWER)
+    view = load_conversation(thread_ids[1], session=session, principal=REVIEWER)
     assert view.review.status == "approved" and view.review.version == 2
     assert view.review.clinical_verdict == "accurate" and view.review.reviewer == CLINICIAN.email
     assert view.review.ideal_answer is not None and view.review.ideal_answer.startswith("Rest, heat")
@@ -71,17 +73,17 @@ def test_a_reviewed_interaction_shows_every_source_and_the_history(session: Sess
     assert [e.actor for e in view.history] == [CLINICIAN.email, REVIEWER.email]
 
 
-def test_unknown_ids_and_viewers_are_refused(session: Session, ids: list[str]) -> None:
+def test_unknown_ids_and_viewers_are_refused(session: Session, thread_ids: list[str]) -> None:
     with pytest.raises(NotFound, match="nope"):
         load_conversation("nope", session=session, principal=REVIEWER)
     with pytest.raises(PermissionDenied):
-        load_conversation(ids[0], session=session, principal=VIEWER)
+        load_conversation(thread_ids[0], session=session, principal=VIEWER)
 
 
 def test_the_form_opens_on_the_stored_state_and_saves_only_what_changed(
-    session: Session, ids: list[str]
+    session: Session, thread_ids: list[str]
 ) -> None:
-    view = load_conversation(ids[1], session=session, principal=REVIEWER)
+    view = load_conversation(thread_ids[1], session=session, principal=REVIEWER)
     loaded = view.form(REVIEWER.email)
     assert loaded.ideal_answer == view.assistant_message and loaded.stars == 0 and loaded.status == "pending"
     same = loaded.changes_to(loaded, original_answer=view.assistant_message, may_judge=True)
@@ -92,9 +94,9 @@ def test_the_form_opens_on_the_stored_state_and_saves_only_what_changed(
         ideal_answer="Better answer.", rating=review.ReviewerRating(3, None), topics=()
     )
     review.save_review(
-        ids[1], changes, expected_version=view.review.version, session=session, principal=REVIEWER
+        thread_ids[1], changes, expected_version=view.review.version, session=session, principal=REVIEWER
     )
-    reopened = load_conversation(ids[1], session=session, principal=REVIEWER).form(REVIEWER.email)
+    reopened = load_conversation(thread_ids[1], session=session, principal=REVIEWER).form(REVIEWER.email)
     assert reopened == replace(edited, ideal_answer="Better answer.", clinical_verdict="")
     back = reopened.changes_to(
         replace(reopened, ideal_answer=view.assistant_message),
