@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import func, literal_column, select, table, text
+from sqlalchemy import String, bindparam, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -73,10 +73,11 @@ def matches(session: Session, typed: str) -> ColumnElement[bool]:
     if dialect_of(session) == "sqlite":
         fts = table(FTS_TABLE, literal_column("rowid"))
         query = " ".join(f'"{term}"' for term in terms)
-        hits: Any = (
-            select(literal_column("rowid")).select_from(fts).where(text(f"{FTS_TABLE} MATCH :fts_query"))
+        match = text(f"{FTS_TABLE} MATCH :fts_query").bindparams(
+            bindparam("fts_query", query, type_=String())
         )
-        return literal_column("interaction.rowid").in_(hits.params(fts_query=query))
+        hits: Any = select(literal_column("rowid")).select_from(fts).where(match)
+        return literal_column("interaction.rowid").in_(hits)
     document: Any = literal_column(PG_DOCUMENT)  # exactly the indexed expression, so the index is used
     return document.op("@@")(func.to_tsquery(literal_column(f"'{TS_CONFIG}'"), " & ".join(terms)))
 
