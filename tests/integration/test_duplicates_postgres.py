@@ -1,0 +1,6 @@
+"""The duplicate groups on a real PostgreSQL: the SQLite unit module re-run unchanged, its `session` and
+`settings` fixtures pointing at PostgreSQL (see conftest)."""
+
+from __future__ import annotations
+
+from tests.unit.test_duplicates import *  # noqa: F403
