@@ -126,11 +126,11 @@ def near_duplicate_components(matrix: NDArray[np.uint32], threshold: float) -> N
     count = len(matrix)
     if count == 0:
         return np.zeros(0, np.int64)
-    layout = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    mix = np.random.default_rng(SEED).integers(1, 2**63, size=layout.r, dtype=np.uint64) | np.uint64(1)
+    bands, width = band_layout(threshold)
+    mix = np.random.default_rng(SEED).integers(1, 2**63, size=width, dtype=np.uint64) | np.uint64(1)
     sources, targets = [], []
-    for band in range(layout.b):
-        rows = matrix[:, band * layout.r : (band + 1) * layout.r].astype(np.uint64)
+    for band in range(bands):
+        rows = matrix[:, band * width : (band + 1) * width].astype(np.uint64)
         keys = (rows * mix).sum(axis=1)  # wraps around: a hash of the band, collisions are verified below
         order = np.argsort(keys, kind="stable")
         ordered = keys[order]
@@ -145,6 +145,16 @@ def near_duplicate_components(matrix: NDArray[np.uint32], threshold: float) -> N
     graph = coo_matrix((np.ones(len(source), np.int8), (source, target)), shape=(count, count))
     _, labels = connected_components(graph, directed=False)
     return labels.astype(np.int64)
+
+
+def band_layout(threshold: float) -> tuple[int, int]:
+    """(bands, rows per band) that MinHashLSH picks for the threshold; one band of every row when the
+    threshold is so high that it finds no layout (then only near-identical signatures are candidates)."""
+    try:
+        layout = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    except ValueError:
+        return 1, NUM_PERM
+    return layout.b, layout.r
 
 
 def _hash_new_texts(session: Session) -> int:

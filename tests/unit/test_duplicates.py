@@ -11,11 +11,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+import orjson
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from core.auth import Principal, Role
+from core.cli import app as cli_app
 from core.config import Settings
 from core.duplicates import near_duplicate_components, scan_duplicates, signatures
 from core.erasure import erase_user
@@ -180,3 +183,19 @@ def test_only_an_admin_may_scan(grouped: Session) -> None:
 def test_the_threshold_must_be_a_fraction(grouped: Session, admin: Principal, threshold: float) -> None:
     with pytest.raises(InputError, match="between 0 and 1"):
         scan_duplicates(session=grouped, principal=admin, threshold=threshold)
+
+
+def test_cli_scan_prints_one_json_object(app_env: str, grouped: Session) -> None:
+    result = CliRunner().invoke(cli_app, ["duplicates", "scan", "--json"])
+    assert result.exit_code == 0, result.output
+    report = orjson.loads(result.stdout)
+    assert (report["groups"], report["duplicates"], report["threshold"]) == (2, 3, 0.8)
+    with_threshold = CliRunner().invoke(cli_app, ["duplicates", "scan", "--threshold", "0.99", "--json"])
+    assert with_threshold.exit_code == 0, (with_threshold.output, with_threshold.exception)
+    assert orjson.loads(with_threshold.stdout)["near_groups"] == 0
+
+
+def test_cli_scan_refuses_a_bad_threshold(app_env: str) -> None:
+    result = CliRunner().invoke(cli_app, ["duplicates", "scan", "--threshold", "2"])
+    assert isinstance(result.exception, InputError)  # main() prints it on one line and exits 1
+    assert "between 0 and 1" in str(result.exception)
