@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, false, func, literal_column, not_, or_, select
+from sqlalchemy import and_, case, false, func, literal_column, not_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -30,7 +30,10 @@ SORTS = {  # name -> label
     "lowest_rated": "Lowest user rating first",
     "highest_rated": "Highest user rating first",
     "slowest": "Slowest first",
+    "unsafe_first": "Suspected unsafe first",
 }
+SENSITIVE_TOPICS = ("pregnancy", "contraception", "fertility", "cramps_pain", "menopause")
+DOSE_PHRASES = ("mg", "milligram", "milligrams", "dosage", "double the dose", "tablets a day")
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ def sort_keys(session: Session, sort: str) -> list[SortKey]:
         return [SortKey(_user_stars(), True, nullable=True), *newest]
     if sort == "slowest":
         return [SortKey(Interaction.__table__.c.latency_ms, True, nullable=True), *newest]
+    if sort == "unsafe_first":
+        return [SortKey(_unsafe_score(session), True), *newest]
     return newest
 
 
@@ -153,7 +158,33 @@ def where(session: Session, filters: InteractionFilters) -> list[ColumnElement[b
         conditions.append(duplicate if filters.is_duplicate else not_(duplicate))
     if filters.q.strip():
         conditions.append(search.matches(session, filters.q))
+    if filters.suspected_unsafe is not None:
+        suspect = or_(*_unsafe_signals(session))
+        conditions.append(suspect if filters.suspected_unsafe else not_(suspect))
+    if filters.reviewer_rated is not None:
+        rated = table.id.in_(select(Rating.interaction_id).where(Rating.source == "reviewer"))
+        conditions.append(rated if filters.reviewer_rated else not_(rated))
     return conditions
+
+
+def _unsafe_signals(session: Session) -> tuple[ColumnElement[bool], ColumnElement[bool], ColumnElement[bool]]:
+    """Why an interaction is suspected unsafe, strongest first: (a) a clinician judged it unsafe or
+    inaccurate; (b) its user disliked it (thumbs down or 1-2 stars) and it is about a sensitive topic;
+    (c) it mentions a dose (`DOSE_PHRASES`, through the full-text index)."""
+    ids = Interaction.__table__.c.id
+    judged = ids.in_(
+        select(Review.interaction_id).where(Review.clinical_verdict.in_(("unsafe", "inaccurate")))
+    )
+    disliked = select(Rating.interaction_id).where(
+        Rating.source == "user", or_(Rating.thumbs == "down", Rating.stars <= 2)
+    )
+    sensitive = select(InteractionTopic.interaction_id).where(InteractionTopic.topic.in_(SENSITIVE_TOPICS))
+    return judged, and_(ids.in_(disliked), ids.in_(sensitive)), search.mentions_any(session, DOSE_PHRASES)
+
+
+def _unsafe_score(session: Session) -> ColumnElement[Any]:
+    judged, disliked, dose = _unsafe_signals(session)
+    return case((judged, 3), (disliked, 2), (dose, 1), else_=0)
 
 
 def _any_of(column: Any, values: tuple[Any, ...]) -> ColumnElement[bool]:

@@ -72,6 +72,8 @@ class InteractionFilters:
     is_duplicate: bool | None = None
     status: str | None = None
     q: str = ""
+    suspected_unsafe: bool | None = None  # see `core.interaction_query.suspected_unsafe`
+    reviewer_rated: bool | None = None  # has (or lacks) a reviewer's rating
 
     def __post_init__(self) -> None:
         _check_values("stars", self.stars, (1, 2, 3, 4, 5, None))
@@ -135,8 +137,11 @@ PARAM_NAMES = {  # filter field -> URL query parameter
     "is_duplicate": "duplicate",
     "status": "status",
     "q": "q",
+    "suspected_unsafe": "suspect",
+    "reviewer_rated": "rrated",
 }
 _MULTI = {"models", "stars", "thumbs", "review_status", "clinical_verdict", "topic"}
+_FLAGS = {"has_pii", "is_duplicate", "suspected_unsafe", "reviewer_rated"}
 _BOOLEANS = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
 
 
@@ -158,7 +163,7 @@ def _parse_one(name: str, key: str, value: str) -> Any:
             return date.fromisoformat(value)
         except ValueError:
             raise InputError(f"{key}={value!r} is not a date (use YYYY-MM-DD)") from None
-    if name in ("has_pii", "is_duplicate"):
+    if name in _FLAGS:
         if value.lower() not in _BOOLEANS:
             raise InputError(f"{key}={value!r} must be yes or no")
         return _BOOLEANS[value.lower()]

@@ -2,7 +2,8 @@
 
 In: a session (for its dialect) and the text a person typed. Out: `matches()`, a condition on
 `interaction` that holds when every word of the text occurs (as a whole word, case-insensitively) in the
-question or the answer. Punctuation and operators in the typed text are never interpreted.
+question or the answer; `mentions_any()`, when at least one of some phrases does. Punctuation and operators
+in the typed text are never interpreted.
 
 The index, created by migration 0005:
 - SQLite: `interaction_fts`, an FTS5 table with external content (`content='interaction'`, keyed by the
@@ -17,6 +18,7 @@ The index, created by migration 0005:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import String, bindparam, func, literal_column, select, table, text
@@ -71,15 +73,30 @@ def matches(session: Session, typed: str) -> ColumnElement[bool]:
     if not terms:
         return literal_column("1") == 1
     if dialect_of(session) == "sqlite":
-        fts = table(FTS_TABLE, literal_column("rowid"))
-        query = " ".join(f'"{term}"' for term in terms)
-        match = text(f"{FTS_TABLE} MATCH :fts_query").bindparams(
-            bindparam("fts_query", query, type_=String())
-        )
-        hits: Any = select(literal_column("rowid")).select_from(fts).where(match)
-        return literal_column("interaction.rowid").in_(hits)
+        return _fts(" ".join(f'"{term}"' for term in terms))
+    return _tsquery(" & ".join(terms))
+
+
+def mentions_any(session: Session, phrases: Sequence[str]) -> ColumnElement[bool]:
+    """Interactions whose question or answer contains at least one of the phrases (words in sequence)."""
+    split = [words(phrase) for phrase in phrases if words(phrase)]
+    if dialect_of(session) == "sqlite":
+        return _fts(" OR ".join(f'"{" ".join(phrase)}"' for phrase in split))
+    return _tsquery(" | ".join(f"({' <-> '.join(phrase)})" for phrase in split))
+
+
+def _fts(query: str) -> ColumnElement[bool]:
+    """SQLite: the interaction's rowid is among the FTS5 hits for `query` (already safely quoted)."""
+    fts = table(FTS_TABLE, literal_column("rowid"))
+    match = text(f"{FTS_TABLE} MATCH :fts_query").bindparams(bindparam("fts_query", query, type_=String()))
+    hits: Any = select(literal_column("rowid")).select_from(fts).where(match)
+    return literal_column("interaction.rowid").in_(hits)
+
+
+def _tsquery(query: str) -> ColumnElement[bool]:
+    """PostgreSQL: the indexed document matches `query` (built from `words()` only, so always valid)."""
     document: Any = literal_column(PG_DOCUMENT)  # exactly the indexed expression, so the index is used
-    return document.op("@@")(func.to_tsquery(literal_column(f"'{TS_CONFIG}'"), " & ".join(terms)))
+    return document.op("@@")(func.to_tsquery(literal_column(f"'{TS_CONFIG}'"), query))
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:

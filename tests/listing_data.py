@@ -7,10 +7,11 @@ reviews, topics and one duplicate group; `ids()` turns listing rows back into th
     no  day/time     model  experiment/variant  stars thumbs  latency status  review / verdict     topics
     0   d1 08:00     m-a    e1/control          5     up      100     ok      pending / -          period
     1   d1 09:00     m-a    e1/treatment        2     -       900     ok      rejected / unsafe    ovulation, mood
-    2   d2 08:00     m-b    -                   -     down    -       error   - / -                -
+    2   d2 08:00     m-b    -                   -     down    -       error   - / -                pregnancy
     3   d3 08:00     m-b    -                   4     -       300     ok      approved / accurate  period, cramps_pain
     4   d3 09:00     -      -                   -     -       200     ok      - / -                pms, mood
-    number 2 holds an email address (PII); 3 and 4 form a duplicate group whose canonical member is 3.
+    number 2 holds an email address (PII); 3 and 4 form a duplicate group whose canonical member is 3;
+    a reviewer gave 4 three stars; suspected unsafe: 1 (verdict), 2 (disliked, sensitive topic), 3 (a dose).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from core.ingest.records import Record
 from core.ingest.writer import IngestWriter
-from core.models import Interaction, InteractionTopic, Review
+from core.models import Interaction, InteractionTopic, Rating, Review
 from core.pseudonym import Pseudonymizer
 from tests.conftest import TEST_KEY
 
@@ -33,10 +34,16 @@ TEXTS = {
     0: ("How long does a period last?", "A period usually lasts three to seven days."),
     1: ("Can stress delay ovulation?", "Yes, stress can delay ovulation by a few days."),
     2: ("My email is ann@example.org, can you write to me?", ""),
-    3: ("Are cramps normal during my period?", "Mild cramps are common and heat often helps."),
+    3: ("Are cramps normal during my period?", "Mild cramps are common; heat or 400 mg of ibuprofen helps."),
     4: ("What helps with PMS mood swings?", "Exercise, sleep and regular meals help with mood."),
 }
-TOPICS = {0: ("period",), 1: ("ovulation", "mood"), 3: ("period", "cramps_pain"), 4: ("pms", "mood")}
+TOPICS = {
+    0: ("period",),
+    1: ("ovulation", "mood"),
+    2: ("pregnancy",),
+    3: ("period", "cramps_pain"),
+    4: ("pms", "mood"),
+}
 
 
 def iid(number: int) -> str:
@@ -85,6 +92,9 @@ def fill(session: Session) -> Session:
             Review(interaction_id=iid(0), status="pending", updated_at=DAY),
             Review(interaction_id=iid(1), status="rejected", clinical_verdict="unsafe", updated_at=DAY),
             Review(interaction_id=iid(3), status="approved", clinical_verdict="accurate", updated_at=DAY),
+            Rating(
+                interaction_id=iid(4), source="reviewer", stars=3, author="rev@example.org", created_at=DAY
+            ),
         ]
     )
     session.execute(

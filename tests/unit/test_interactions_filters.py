@@ -68,6 +68,10 @@ def listed(session: Session, filters: InteractionFilters | None = None, sort: st
         (InteractionFilters(status="error"), [2]),
         (InteractionFilters(status="ok"), [4, 3, 1, 0]),
         (InteractionFilters(q="period"), [3, 0]),
+        (InteractionFilters(suspected_unsafe=True), [3, 2, 1]),
+        (InteractionFilters(suspected_unsafe=False), [4, 0]),
+        (InteractionFilters(reviewer_rated=True), [4]),
+        (InteractionFilters(reviewer_rated=False), [3, 2, 1, 0]),
         (InteractionFilters(models=("m-a", "m-b"), stars=(4, 5), topic=("period",), status="ok"), [3, 0]),
         (InteractionFilters(models=("m-b",), has_pii=False, review_status=("approved",), q="cramps"), [3]),
     ],
@@ -87,10 +91,11 @@ def test_each_filter_lists_exactly_its_matches(
         ("lowest_rated", [1, 3, 0, 4, 2]),  # unrated last, newest first among them
         ("highest_rated", [0, 3, 1, 4, 2]),
         ("slowest", [1, 3, 4, 0, 2]),  # no latency last
+        ("unsafe_first", [1, 2, 3, 4, 0]),  # judged unsafe, disliked on a sensitive topic, a dose, the rest
     ],
 )
 def test_each_sort_orders_the_listing(known: Session, sort: str, expected: list[int]) -> None:
-    assert list(SORTS) == ["newest", "oldest", "lowest_rated", "highest_rated", "slowest"]
+    assert list(SORTS) == ["newest", "oldest", "lowest_rated", "highest_rated", "slowest", "unsafe_first"]
     assert listed(known, sort=sort) == expected
 
 

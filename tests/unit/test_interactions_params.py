@@ -45,6 +45,8 @@ def filters(draw: st.DrawFn) -> InteractionFilters:
         is_duplicate=draw(st.none() | st.booleans()),
         status=draw(st.none() | st.sampled_from(INTERACTION_STATUSES)),
         q=draw(st.just("") | words),
+        suspected_unsafe=draw(st.none() | st.booleans()),
+        reviewer_rated=draw(st.none() | st.booleans()),
     )  # type: ignore[arg-type]
 
 
