@@ -121,6 +121,21 @@ def _beyond(key: SortKey, value: Any, backwards: bool) -> ColumnElement[bool]:
     return beyond
 
 
+def distinct_values(
+    session: Session, column: Any, *among: ColumnElement[bool], limit: int = 200
+) -> list[str]:
+    """The distinct non-null values of an indexed column, smallest first, by hopping along its index
+    (one `min(column) > previous` seek per value) instead of reading every row."""
+    values: list[str] = []
+    while len(values) < limit:
+        beyond = [column > values[-1]] if values else [column.is_not(None)]
+        value = session.scalar(select(func.min(column)).where(*among, *beyond))
+        if value is None:
+            return values
+        values.append(value)
+    return values
+
+
 def where(session: Session, filters: InteractionFilters) -> list[ColumnElement[bool]]:
     """The conditions an interaction must meet to be listed under `filters`."""
     table = Interaction.__table__.c
@@ -137,6 +152,8 @@ def where(session: Session, filters: InteractionFilters) -> list[ColumnElement[b
         conditions.append(table.variant == filters.variant)
     if filters.status:
         conditions.append(table.status == filters.status)
+    if filters.group:
+        conditions.append(table.duplicate_of == filters.group)
     if filters.stars:
         conditions.append(_rating_condition(Rating.stars, filters.stars))
     if filters.thumbs:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from core.auth import Permission, Principal, require
 from core.errors import InputError
-from core.interaction_query import SORTS, keyset_after, order_by, sort_values, where
+from core.interaction_query import SORTS, distinct_values, keyset_after, order_by, sort_values, where
 from core.models import Interaction, Rating, Review
 from core.vocab import CLINICAL_VERDICTS, CORE_TOPICS, INTERACTION_STATUSES, REVIEW_STATUSES, THUMBS
 
@@ -36,9 +36,11 @@ __all__ = [
     "PAGE_SIZES",
     "PREVIEW_CHARS",
     "SORTS",
+    "FilterChoices",
     "InteractionFilters",
     "InteractionRow",
     "Page",
+    "filter_choices",
     "list_interactions",
     "neighbour_id",
 ]
@@ -74,6 +76,7 @@ class InteractionFilters:
     q: str = ""
     suspected_unsafe: bool | None = None  # see `core.interaction_query.suspected_unsafe`
     reviewer_rated: bool | None = None  # has (or lacks) a reviewer's rating
+    group: str | None = None  # the members of the duplicate group whose canonical member has this id
 
     def __post_init__(self) -> None:
         _check_values("stars", self.stars, (1, 2, 3, 4, 5, None))
@@ -139,6 +142,7 @@ PARAM_NAMES = {  # filter field -> URL query parameter
     "q": "q",
     "suspected_unsafe": "suspect",
     "reviewer_rated": "rrated",
+    "group": "group",
 }
 _MULTI = {"models", "stars", "thumbs", "review_status", "clinical_verdict", "topic"}
 _FLAGS = {"has_pii", "is_duplicate", "suspected_unsafe", "reviewer_rated"}
@@ -231,6 +235,29 @@ class Page:
     @property
     def last_position(self) -> int:
         return (self.page - 1) * self.page_size + len(self.rows)
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """The values the filter bar offers for the free-text columns."""
+
+    models: list[str]
+    experiments: list[str]
+    variants: list[str]
+
+
+def filter_choices(*, session: Session, principal: Principal) -> FilterChoices:
+    """Models, experiments and variants present in the data (each read by hopping along an index)."""
+    require(principal, Permission.VIEW_INTERACTIONS)
+    experiments = distinct_values(session, Interaction.experiment)
+    variants = {
+        variant
+        for experiment in experiments
+        for variant in distinct_values(session, Interaction.variant, Interaction.experiment == experiment)
+    }
+    return FilterChoices(
+        models=distinct_values(session, Interaction.model), experiments=experiments, variants=sorted(variants)
+    )
 
 
 def check_sort(sort: str) -> str:

@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 
 from core.auth import Principal, Role
 from core.errors import InputError, PermissionDenied
-from core.interactions import SORTS, InteractionFilters, list_interactions, neighbour_id
+from core.interactions import (
+    SORTS,
+    FilterChoices,
+    InteractionFilters,
+    filter_choices,
+    list_interactions,
+    neighbour_id,
+)
 from tests.listing_data import DAY, fill, ids, iid
 
 REVIEWER = Principal(email="reviewer@example.org", role=Role.REVIEWER)
@@ -71,6 +78,8 @@ def listed(session: Session, filters: InteractionFilters | None = None, sort: st
         (InteractionFilters(suspected_unsafe=True), [3, 2, 1]),
         (InteractionFilters(suspected_unsafe=False), [4, 0]),
         (InteractionFilters(reviewer_rated=True), [4]),
+        (InteractionFilters(group=iid(3)), [4, 3]),
+        (InteractionFilters(group=iid(0)), []),
         (InteractionFilters(reviewer_rated=False), [3, 2, 1, 0]),
         (InteractionFilters(models=("m-a", "m-b"), stars=(4, 5), topic=("period",), status="ok"), [3, 0]),
         (InteractionFilters(models=("m-b",), has_pii=False, review_status=("approved",), q="cramps"), [3]),
@@ -152,6 +161,15 @@ def test_the_rows_carry_review_state_pii_and_duplicate_group(known: Session) -> 
     assert rows[iid(2)].has_pii and "<EMAIL>" in rows[iid(2)].question
     assert rows[iid(3)].similar == 1 and rows[iid(4)].similar == 1 and rows[iid(4)].duplicate_of == iid(3)
     assert rows[iid(0)].similar == 0 and rows[iid(0)].created_at == DAY
+
+
+def test_filter_choices_are_the_values_present(known: Session) -> None:
+    choices = filter_choices(session=known, principal=REVIEWER)
+    assert choices == FilterChoices(
+        models=["m-a", "m-b"], experiments=["e1"], variants=["control", "treatment"]
+    )
+    with pytest.raises(PermissionDenied):
+        filter_choices(session=known, principal=VIEWER)
 
 
 def test_an_unknown_sort_is_an_input_error(known: Session) -> None:

@@ -47,6 +47,7 @@ def filters(draw: st.DrawFn) -> InteractionFilters:
         q=draw(st.just("") | words),
         suspected_unsafe=draw(st.none() | st.booleans()),
         reviewer_rated=draw(st.none() | st.booleans()),
+        group=draw(st.none() | words),
     )  # type: ignore[arg-type]
 
 
