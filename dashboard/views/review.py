@@ -19,6 +19,7 @@ from core.auth import Permission, Principal, can
 from core.conversation import ConversationView, load_conversation
 from core.db import get_engine, session_scope
 from core.errors import BloomtuneError, ConflictError
+from core.interactions import PARAM_NAMES
 from core.review import ReviewForm
 from core.vocab import CLINICAL_VERDICTS, CORE_TOPICS, REVIEW_STATUSES, THUMBS, TOPIC_LABELS
 from dashboard.context import current_principal
@@ -26,7 +27,10 @@ from dashboard.context import current_principal
 PRESET_KEY = "review_preset"
 FLASH_KEY = "review_flash"
 CONFLICT_KEY = "review_conflict"
-PRESET_LABELS = {**{name: p.label for name, p in review_queue.PRESETS.items()}, "custom": "Listing filters"}
+PRESET_LABELS = {
+    **{name: p.label for name, p in review_queue.PRESETS.items()},
+    review_queue.CUSTOM: "Listing filters",
+}
 AVATARS = {"user": ":material/person:", "assistant": ":material/smart_toy:"}
 Direction = Literal["next", "previous"]
 FORM_FIELDS = ("stars", "thumbs", "status", "ideal_answer", "clinical_verdict", "topics", "notes")
@@ -73,7 +77,8 @@ def _preset() -> str:
     """The queue named in the URL; a link from the listing (filters or an id, no preset) is `custom`."""
     preset = st.query_params.get("preset")
     if preset not in PRESET_LABELS:
-        preset = "custom" if st.query_params.get("id") else next(iter(review_queue.PRESETS))
+        linked = any(key in st.query_params for key in ("id", "sort", *PARAM_NAMES.values()))
+        preset = review_queue.CUSTOM if linked else next(iter(review_queue.PRESETS))
     st.session_state.setdefault(PRESET_KEY, preset)
     if st.session_state[PRESET_KEY] != preset:
         st.session_state[PRESET_KEY] = preset
@@ -158,7 +163,7 @@ def _key(view: ConversationView, field: str) -> str:
 
 
 def _editor(view: ConversationView, queue: review_queue.Queue, principal: Principal) -> None:
-    st.subheader("Review")
+    st.subheader("Your review")
     may_rate, may_review = can(principal, Permission.RATE), can(principal, Permission.REVIEW)
     if not (may_rate or may_review):
         _read_only(view)
@@ -228,12 +233,17 @@ def _editor(view: ConversationView, queue: review_queue.Queue, principal: Princi
     save_column.button(
         "Save",
         type="primary",
+        key=_key(view, "save"),
         on_click=_save,
         args=(view, loaded, version, queue, principal, False),
         width="stretch",
     )
     next_column.button(
-        "Save and next", on_click=_save, args=(view, loaded, version, queue, principal, True), width="stretch"
+        "Save and next",
+        key=_key(view, "save_next"),
+        on_click=_save,
+        args=(view, loaded, version, queue, principal, True),
+        width="stretch",
     )
     st.caption(
         f"Review version {view.review.version}"

@@ -3,8 +3,6 @@ user's text, walking a queue, and what each role may touch."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
@@ -142,9 +140,6 @@ def test_switching_the_queue_opens_its_first_interaction(app: AppTest, store: St
     assert param(at, "id") == "r-0003"  # both rated ones have 5 stars; the newer comes first
 
 
-VerdictCheck = Callable[[AppTest], bool]
-
-
 @pytest.mark.parametrize(
     ("role", "sees_verdict"), [(Role.ADMIN, True), (Role.CLINICIAN, True), (Role.REVIEWER, False)]
 )
@@ -190,3 +185,11 @@ def test_an_unknown_id_is_reported(app: AppTest, store: Store) -> None:
     at = open_review(app, id="missing")
     assert not at.exception
     assert "no interaction with id missing" in texts(at.error)
+
+
+def test_a_link_with_listing_filters_walks_those_filters(app: AppTest, store: Store) -> None:
+    store(make_records(7))  # 0, 3 and 6 are rated
+    at = open_review(app, stars="5", sort="oldest")
+    assert not at.exception
+    assert param(at, "preset") == "custom" and param(at, "id") == "r-0000"
+    assert "1 of 3" in texts(at.markdown)
