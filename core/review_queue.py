@@ -3,26 +3,26 @@
 In: a preset name (or filters and a sort of the listing's own), the acting principal (needs
 `VIEW_INTERACTIONS`), and the interaction on screen. Out: `Queue` (filters + sort, to put in the URL),
 the first interaction of a queue, the next / previous one, and "12 of 340" (`QueuePosition`). Nothing is
-loaded but single ids and two counts: the walk is a keyset step on the sort key
-(`core.interactions.neighbour_id`), and the position counts the rows before the current one with the same
-keyset condition, so a queue over a million interactions costs two indexed counts per step.
+loaded but single ids and counts: the walk is a keyset step on the sort key
+(`core.interactions.neighbour_id`); the position is counted once (the rows before the current one, with the
+same keyset condition) and then carried along each step (`QueuePosition.moved`, with a one-row
+`contains()` probe to see whether the item just saved left the queue), so a step never counts the queue.
 
 Presets (each a pair of `InteractionFilters` and a sort from `SORTS`):
-- unrated — no user stars or thumbs and the review still pending, oldest first (and, once the listing offers
-  the `reviewer_rated` filter, no reviewer rating either);
+- unrated — no user stars or thumbs, no reviewer rating, and the review still pending; oldest first;
 - low_rated — pending reviews, lowest user rating first (unrated last);
-- unsafe — suspected unsafe first. The heuristic, cheap enough for SQL on every row: a clinician judged the
-  answer unsafe or inaccurate; or the user gave thumbs down / two stars or fewer on a sensitive topic
-  (pregnancy, contraception, fertility, cramps & pain, menopause); or the answer talks dosage. It runs as the
-  listing's `suspected_unsafe` filter and `unsafe_first` sort where those exist; until then the preset is
-  the closest the listing offers: pending answers the user gave thumbs down, lowest rated first;
+- unsafe — pending interactions suspected unsafe, the strongest suspicion first. The heuristic is cheap
+  enough for SQL (`core.interaction_query`: the `suspected_unsafe` filter and the `unsafe_first` sort): a
+  clinician judged the answer unsafe or inaccurate (strongest); the user gave thumbs down or two stars or
+  fewer on a sensitive topic (pregnancy, contraception, fertility, cramps & pain, menopause); the answer
+  mentions a dose (mg, dosage, "tablets a day"…, found through the full-text index);
 - pii — interactions flagged as holding personal data, newest first.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from core.auth import Permission, Principal, require
 from core.errors import InputError
 from core.interaction_query import keyset_after, order_by, sort_values, where
-from core.interactions import SORTS, InteractionFilters, check_sort, neighbour_id
+from core.interactions import InteractionFilters, Params, check_sort, neighbour_id
 from core.models import Interaction
 
 DEFAULT_SORT = "newest"
@@ -65,20 +65,16 @@ class QueuePosition:
             return f"not in this queue ({self.total:,} are)"
         return f"{self.position:,} of {self.total:,}"
 
-
-def _has_filter(name: str) -> bool:
-    return name in {item.name for item in fields(InteractionFilters)}
-
-
-def _filters(**values: Any) -> InteractionFilters:
-    """Filters from `values`, leaving out the fields the listing does not (yet) offer."""
-    return InteractionFilters(**{name: value for name, value in values.items() if _has_filter(name)})
-
-
-def _unsafe_queue() -> Queue:
-    if _has_filter("suspected_unsafe") and "unsafe_first" in SORTS:
-        return Queue(_filters(suspected_unsafe=True, review_status=("pending",)), "unsafe_first")
-    return Queue(_filters(thumbs=("down",), review_status=("pending",)), "lowest_rated")
+    def moved(self, direction: Literal["next", "previous"], *, left_queue: bool) -> QueuePosition | None:
+        """The position after one step, without counting again; None when it is not known (the walk
+        started outside the queue). `left_queue`: the interaction stepped away from no longer matches
+        (say, it was approved out of a pending queue), so the rest closed up behind it."""
+        if not self.position:
+            return None
+        if left_queue:
+            after = self.position if direction == "next" else self.position - 1
+            return QueuePosition(max(after, 1), max(self.total - 1, 0))
+        return QueuePosition(self.position + (1 if direction == "next" else -1), self.total)
 
 
 PRESETS: dict[str, Preset] = {
@@ -89,7 +85,9 @@ PRESETS: dict[str, Preset] = {
             "Unrated",
             "Nobody has rated or reviewed these yet; oldest first.",
             Queue(
-                _filters(stars=(None,), thumbs=(None,), review_status=("pending",), reviewer_rated=False),
+                InteractionFilters(
+                    stars=(None,), thumbs=(None,), review_status=("pending",), reviewer_rated=False
+                ),
                 "oldest",
             ),
         ),
@@ -97,25 +95,25 @@ PRESETS: dict[str, Preset] = {
             "low_rated",
             "Low-rated first",
             "Pending reviews, the lowest user rating first.",
-            Queue(_filters(review_status=("pending",)), "lowest_rated"),
+            Queue(InteractionFilters(review_status=("pending",)), "lowest_rated"),
         ),
         Preset(
             "unsafe",
             "Suspected unsafe first",
             "Judged unsafe or inaccurate, disliked on a sensitive topic, or talking dosage.",
-            _unsafe_queue(),
+            Queue(InteractionFilters(suspected_unsafe=True, review_status=("pending",)), "unsafe_first"),
         ),
         Preset(
             "pii",
             "Has personal data",
             "Interactions flagged as holding personal data; newest first.",
-            Queue(_filters(has_pii=True), "newest"),
+            Queue(InteractionFilters(has_pii=True), "newest"),
         ),
     )
 }
 
 
-def resolve(preset: str | None, params: Any = None, sort: str | None = None) -> Queue:
+def resolve(preset: str | None, params: Params | None = None, sort: str | None = None) -> Queue:
     """The queue a URL names: a preset, or (`custom` / none) the listing's own filters and sort."""
     if preset and preset != CUSTOM:
         if preset not in PRESETS:
@@ -155,16 +153,21 @@ def step(
     )
 
 
+def contains(queue: Queue, interaction_id: str, *, session: Session, principal: Principal) -> bool:
+    """Whether the interaction matches the queue's filters (one primary-key probe)."""
+    require(principal, Permission.VIEW_INTERACTIONS)
+    match = select(Interaction.id).where(Interaction.id == interaction_id, *where(session, queue.filters))
+    return session.scalar(match) is not None
+
+
 def position(queue: Queue, current_id: str, *, session: Session, principal: Principal) -> QueuePosition:
-    """Where `current_id` stands in the queue ("12 of 340"); position 0 when it is not in it."""
+    """Where `current_id` stands in the queue ("12 of 340"), counted by the database; position 0 when it
+    is not in it. Two counts over the queue: a walk counts once and then follows `QueuePosition.moved`."""
     require(principal, Permission.VIEW_INTERACTIONS)
     conditions = where(session, queue.filters)
     total = int(session.scalar(select(func.count()).select_from(Interaction).where(*conditions)) or 0)
     values = sort_values(session, queue.sort, current_id)
-    in_queue = values is not None and session.scalar(
-        select(func.count()).select_from(Interaction).where(Interaction.id == current_id, *conditions)
-    )
-    if values is None or not in_queue:
+    if values is None or not contains(queue, current_id, session=session, principal=principal):
         return QueuePosition(0, total)
     before = session.scalar(
         select(func.count())

@@ -27,6 +27,7 @@ from dashboard.context import current_principal
 PRESET_KEY = "review_preset"
 FLASH_KEY = "review_flash"
 CONFLICT_KEY = "review_conflict"
+POSITION_KEY = "review_position"  # (queue, interaction id, QueuePosition) carried along a walk
 PRESET_LABELS = {
     **{name: p.label for name, p in review_queue.PRESETS.items()},
     review_queue.CUSTOM: "Listing filters",
@@ -104,9 +105,7 @@ def _queue_bar(queue: review_queue.Queue, interaction_id: str | None, principal:
     )
     if interaction_id is None:
         return
-    with session_scope(get_engine()) as session:
-        where = review_queue.position(queue, interaction_id, session=session, principal=principal)
-    position_column.markdown(f"**{where.describe()}**")
+    position_column.markdown(f"**{_position(queue, interaction_id, principal).describe()}**")
     steps: tuple[tuple[Any, str, Direction], ...] = (
         (previous_column, "← Previous", "previous"),
         (next_column, "Next →", "next"),
@@ -128,17 +127,35 @@ def _switch_queue() -> None:
     st.query_params.pop("id", None)
 
 
-def _step(queue: review_queue.Queue, current_id: str, direction: Direction, principal: Principal) -> bool:
-    """Move to the neighbour in `direction`; says so (and stays) at either end of the queue."""
+def _position(
+    queue: review_queue.Queue, interaction_id: str, principal: Principal
+) -> review_queue.QueuePosition:
+    """The position carried along the walk, or counted by the database when the walk starts here."""
+    carried = st.session_state.get(POSITION_KEY)
+    if carried is not None and carried[:2] == (queue, interaction_id):
+        return carried[2]
+    with session_scope(get_engine()) as session:
+        counted = review_queue.position(queue, interaction_id, session=session, principal=principal)
+    st.session_state[POSITION_KEY] = (queue, interaction_id, counted)
+    return counted
+
+
+def _step(queue: review_queue.Queue, current_id: str, direction: Direction, principal: Principal) -> None:
+    """Move to the neighbour in `direction`, carrying the position along; at either end, say so and stay."""
+    carried = st.session_state.get(POSITION_KEY)
     with session_scope(get_engine()) as session:
         target = review_queue.step(queue, current_id, direction, session=session, principal=principal)
+        moved = None
+        if target is not None and carried is not None and carried[:2] == (queue, current_id):
+            left = not review_queue.contains(queue, current_id, session=session, principal=principal)
+            moved = carried[2].moved(direction, left_queue=left)
     if target is None:
         _flash(
             "info", f"That was the {'last' if direction == 'next' else 'first'} interaction of this queue."
         )
-        return False
+        return
     st.query_params["id"] = target
-    return True
+    st.session_state[POSITION_KEY] = None if moved is None else (queue, target, moved)
 
 
 def _thread(view: ConversationView) -> None:

@@ -119,8 +119,10 @@ def test_save_and_next_walks_the_queue(app: AppTest, store: Store, engine: Engin
     assert not at.exception
     assert param(at, "id") == "r-0002"
     assert "question 2" in texts(at.text)
+    assert "1 of 2" in texts(at.markdown)  # r-0001, rated now, left the queue
     button(at, "Save and next").click().run()  # type: ignore[attr-defined]  # nothing changed: just next
     assert param(at, "id") == "r-0004"
+    assert "2 of 2" in texts(at.markdown)
     button(at, "Next →").click().run()  # type: ignore[attr-defined]
     assert param(at, "id") == "r-0004" and "last interaction" in texts(at.info)
     button(at, "← Previous").click().run()  # type: ignore[attr-defined]

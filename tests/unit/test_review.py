@@ -31,12 +31,12 @@ CLINICIAN = Principal("dr.chen@example.org", Role.CLINICIAN)
 VIEWER = Principal("vic@example.org", Role.VIEWER)
 
 
-def store_interactions(session: Session, count: int, **per_index: Any) -> list[str]:
+def store_interactions(session: Session, count: int, prefix: str = "i", **per_index: Any) -> list[str]:
     """`count` interactions "i-000"…, one hour apart; `per_index` maps a field to a function of the index."""
     records = []
     for i in range(count):
         fields: dict[str, Any] = {
-            "id": f"i-{i:03d}",
+            "id": f"{prefix}-{i:03d}",
             "user_id": f"user-{i % 4}",
             "created_at": START + timedelta(hours=i),
             "messages": [

@@ -64,11 +64,30 @@ def test_low_rated_puts_the_lowest_user_rating_first_and_unrated_last(
     assert set(order[3:]) == {queue_ids[0], queue_ids[3], queue_ids[6], queue_ids[7]}
 
 
-def test_unsafe_first_starts_with_disliked_answers(session: Session, queue_ids: list[str]) -> None:
-    order = walk(PRESETS["unsafe"].queue, session)
-    assert order[0] == queue_ids[1]
-    assert set(order) <= set(queue_ids) and queue_ids[6] in order
-    assert queue_ids[5] not in order  # five stars, no dosage talk, no verdict
+RISKY = {  # question, answer, thumbs
+    0: ("Can I take ibuprofen for cramps?", "Yes, 400 mg every six hours with food.", None),
+    1: ("Can I get pregnant on the pill?", "No, never.", "down"),
+    2: ("Is my period late?", "Cycles vary; wait a week.", "down"),  # disliked, but not a sensitive topic
+}
+
+
+def test_unsafe_first_orders_verdicts_then_dislikes_on_sensitive_topics_then_doses(
+    session: Session, queue_ids: list[str]
+) -> None:
+    risky = store_interactions(
+        session,
+        len(RISKY),
+        prefix="risk",
+        messages=lambda i: [
+            {"role": "user", "content": RISKY[i][0]},
+            {"role": "assistant", "content": RISKY[i][1]},
+        ],
+        thumbs=lambda i: RISKY[i][2],
+    )
+    review.set_clinical_verdict(
+        queue_ids[5], "unsafe", expected_version=0, session=session, principal=CLINICIAN
+    )
+    assert walk(PRESETS["unsafe"].queue, session) == [queue_ids[5], risky[1], risky[0]]
 
 
 def test_pii_preset_holds_only_flagged_interactions(session: Session, queue_ids: list[str]) -> None:
@@ -122,3 +141,23 @@ def test_queues_need_the_view_permission(session: Session, queue_ids: list[str])
         review_queue.position(queue, queue_ids[0], session=session, principal=VIEWER)
     with pytest.raises(PermissionDenied):
         review_queue.step(queue, queue_ids[0], "next", session=session, principal=VIEWER)
+
+
+def test_a_carried_position_matches_a_fresh_count_along_a_walk(
+    session: Session, queue_ids: list[str]
+) -> None:
+    queue = PRESETS["unrated"].queue
+    current = queue_ids[0]
+    carried = review_queue.position(queue, current, session=session, principal=REVIEWER)
+    for direction, approve_first in (("next", False), ("next", True), ("previous", False)):
+        left = False
+        if approve_first:
+            review.approve(current, expected_version=0, session=session, principal=REVIEWER)
+            left = not review_queue.contains(queue, current, session=session, principal=REVIEWER)
+            assert left
+        target = review_queue.step(queue, current, direction, session=session, principal=REVIEWER)
+        assert target is not None
+        moved = carried.moved(direction, left_queue=left)
+        assert moved == review_queue.position(queue, target, session=session, principal=REVIEWER)
+        current, carried = target, moved
+    assert QueuePosition(0, 5).moved("next", left_queue=False) is None
