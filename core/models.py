@@ -59,6 +59,8 @@ class Interaction(Base):
         Index("ix_interaction_user_created_at", "user_pseudonym", "created_at"),
         Index("ix_interaction_duplicate_of", "duplicate_of"),
         Index("ix_interaction_latency_created_at", "latency_ms", "created_at"),
+        Index("ix_interaction_user_stars_created_at", "user_stars", "created_at"),
+        Index("ix_interaction_pii_flags", "pii_flags"),
         Index(
             "ix_interaction_experiment",
             "experiment",
@@ -91,6 +93,7 @@ class Interaction(Base):
     pii_flags: Mapped[list[Any] | None] = mapped_column()
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     duplicate_of: Mapped[str | None] = mapped_column(ID)
+    user_stars: Mapped[int | None] = mapped_column(SmallInteger)  # the end user's stars (kept by triggers)
     source: Mapped[str] = mapped_column(String(16), index=True)
     ingested_at: Mapped[datetime] = mapped_column(DateTime)
 
