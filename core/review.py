@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -149,29 +149,100 @@ def save_review(
     return new_version
 
 
-def _shorthand(build: Callable[..., ReviewChanges]) -> Callable[..., int]:
-    def service(
-        interaction_id: str, *args: Any, expected_version: int, session: Session, principal: Principal
-    ) -> int:
-        return save_review(
-            interaction_id,
-            build(*args),
-            expected_version=expected_version,
-            session=session,
-            principal=principal,
-        )
-
-    service.__doc__ = build.__doc__
-    return service
+# One-field saves, for scripts and tests; each is `save_review` with a single change.
 
 
-approve = _shorthand(lambda: ReviewChanges(status="approved"))
-reject = _shorthand(lambda: ReviewChanges(status="rejected"))
-set_ideal_answer = _shorthand(lambda text: ReviewChanges(ideal_answer=text))
-set_clinical_verdict = _shorthand(lambda verdict: ReviewChanges(clinical_verdict=verdict))
-set_notes = _shorthand(lambda text: ReviewChanges(notes=text))
-set_topics = _shorthand(lambda topics: ReviewChanges(topics=tuple(topics)))
-rate = _shorthand(lambda stars, thumbs=None: ReviewChanges(rating=ReviewerRating(stars, thumbs)))
+def approve(interaction_id: str, *, expected_version: int, session: Session, principal: Principal) -> int:
+    return save_review(
+        interaction_id,
+        ReviewChanges(status="approved"),
+        expected_version=expected_version,
+        session=session,
+        principal=principal,
+    )
+
+
+def reject(interaction_id: str, *, expected_version: int, session: Session, principal: Principal) -> int:
+    return save_review(
+        interaction_id,
+        ReviewChanges(status="rejected"),
+        expected_version=expected_version,
+        session=session,
+        principal=principal,
+    )
+
+
+def set_ideal_answer(
+    interaction_id: str, text: str, *, expected_version: int, session: Session, principal: Principal
+) -> int:
+    """Set the corrected answer ("" removes it, so the original is used again)."""
+    return save_review(
+        interaction_id,
+        ReviewChanges(ideal_answer=text),
+        expected_version=expected_version,
+        session=session,
+        principal=principal,
+    )
+
+
+def set_clinical_verdict(
+    interaction_id: str, verdict: str, *, expected_version: int, session: Session, principal: Principal
+) -> int:
+    return save_review(
+        interaction_id,
+        ReviewChanges(clinical_verdict=verdict),
+        expected_version=expected_version,
+        session=session,
+        principal=principal,
+    )
+
+
+def set_notes(
+    interaction_id: str, text: str, *, expected_version: int, session: Session, principal: Principal
+) -> int:
+    return save_review(
+        interaction_id,
+        ReviewChanges(notes=text),
+        expected_version=expected_version,
+        session=session,
+        principal=principal,
+    )
+
+
+def set_topics(
+    interaction_id: str,
+    topics: Iterable[str],
+    *,
+    expected_version: int,
+    session: Session,
+    principal: Principal,
+) -> int:
+    return save_review(
+        interaction_id,
+        ReviewChanges(topics=tuple(topics)),
+        expected_version=expected_version,
+        session=session,
+        principal=principal,
+    )
+
+
+def rate(
+    interaction_id: str,
+    stars: int | None,
+    thumbs: str | None = None,
+    *,
+    expected_version: int,
+    session: Session,
+    principal: Principal,
+) -> int:
+    """Set the principal's reviewer rating (both None withdraws it)."""
+    return save_review(
+        interaction_id,
+        ReviewChanges(rating=ReviewerRating(stars, thumbs)),
+        expected_version=expected_version,
+        session=session,
+        principal=principal,
+    )
 
 
 def bulk_set_status(ids: Sequence[str], status: str, *, session: Session, principal: Principal) -> BulkResult:
