@@ -1,14 +1,16 @@
 """SQL for the interaction listing: the WHERE clause of a set of filters, and the named sort orders.
 
 In: a session (for its dialect), `InteractionFilters`, a sort name from `SORTS`. Out: SQLAlchemy
-conditions (`where`), ORDER BY terms (`order_by`), one row's sort-key values (`sort_values`) and the keyset
-condition "comes after that row" (`keyset_after`), which `core.interactions` composes into queries. Filters
-on related tables are `id IN (subquery)` so the database can drive from the small side; every sort ends with
-a unique tie-breaker (`rowid` on SQLite, which each index holds; `id` elsewhere) so pages never overlap.
+conditions (`where`), a sort as segments with their keys (`sort_plan`; `core.interactions` reads each
+segment in index order), the same sort as flat ORDER BY terms (`order_by`), one row's sort-key values
+(`sort_values`) and the keyset condition "comes after that row" (`keyset_after`). Filters on related tables
+are `id IN (subquery)` so the database can drive from the small side; every sort ends with a unique
+tie-breaker (`rowid` on SQLite, which each index holds; `id` elsewhere) so pages never overlap.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -43,40 +45,61 @@ class SortKey:
     nullable: bool = False  # nulls always come last (in the forward direction)
 
 
+@dataclass(frozen=True)
+class SortPlan:
+    """A sort as consecutive segments (conditions that split the rows, in order; `(None,)` is one segment
+    of everything), each ordered by the same keys. A leading key with few values (stars, the suspicion
+    score, "has a latency") becomes segments, so every segment is read in index order."""
+
+    segments: tuple[ColumnElement[bool] | None, ...]
+    keys: tuple[SortKey, ...]
+
+
 def tie_breaker(session: Session) -> ColumnElement[Any]:
     if dialect_of(session) == "sqlite":
         return literal_column("interaction.rowid")
     return Interaction.__table__.c.id
 
 
-def _user_stars() -> ColumnElement[Any]:
-    """The end user's stars for the interaction (the highest, should there be several user ratings)."""
-    return (
-        select(func.max(Rating.stars))
-        .where(Rating.interaction_id == Interaction.id, Rating.source == "user")
-        .scalar_subquery()
-    )
+def sort_plan(session: Session, sort: str) -> SortPlan:
+    table = Interaction.__table__.c
+    newest = (SortKey(table.created_at, True), SortKey(tie_breaker(session), True))
+    if sort == "oldest":
+        return SortPlan((None,), (SortKey(table.created_at, False), SortKey(tie_breaker(session), False)))
+    if sort in ("lowest_rated", "highest_rated"):
+        stars = (1, 2, 3, 4, 5) if sort == "lowest_rated" else (5, 4, 3, 2, 1)
+        return SortPlan((*(table.user_stars == s for s in stars), table.user_stars.is_(None)), newest)
+    if sort == "slowest":
+        latency = table.latency_ms
+        return SortPlan(
+            (latency.is_not(None), latency.is_(None)), (SortKey(latency, True, nullable=True), *newest)
+        )
+    if sort == "unsafe_first":
+        judged, disliked, dose = _unsafe_signals(session)
+        return SortPlan(
+            (judged, and_(not_(judged), disliked), and_(not_(judged), not_(disliked), dose), not_(or_(judged, disliked, dose))),
+            newest,
+        )  # fmt: skip
+    return SortPlan((None,), newest)
 
 
 def sort_keys(session: Session, sort: str) -> list[SortKey]:
-    created, tie = Interaction.__table__.c.created_at, tie_breaker(session)
-    newest = [SortKey(created, True), SortKey(tie, True)]
-    if sort == "oldest":
-        return [SortKey(created, False), SortKey(tie, False)]
-    if sort == "lowest_rated":
-        return [SortKey(_user_stars(), False, nullable=True), *newest]
-    if sort == "highest_rated":
-        return [SortKey(_user_stars(), True, nullable=True), *newest]
-    if sort == "slowest":
-        return [SortKey(Interaction.__table__.c.latency_ms, True, nullable=True), *newest]
-    if sort == "unsafe_first":
-        return [SortKey(_unsafe_score(session), True), *newest]
-    return newest
+    """The sort as one flat list of keys: the segment's rank, then the segment keys."""
+    plan = sort_plan(session, sort)
+    if plan.segments[0] is None:  # one segment of everything
+        return list(plan.keys)
+    ranked = [(condition, rank) for rank, condition in enumerate(plan.segments[:-1]) if condition is not None]
+    rank = case(*ranked, else_=len(plan.segments) - 1)
+    return [SortKey(rank, False), *plan.keys]
 
 
 def order_by(session: Session, sort: str, *, backwards: bool = False) -> list[Any]:
+    return order_terms(sort_keys(session, sort), backwards=backwards)
+
+
+def order_terms(keys: Sequence[SortKey], *, backwards: bool = False) -> list[Any]:
     terms = []
-    for key in sort_keys(session, sort):
+    for key in keys:
         descending = key.descending != backwards
         term = key.expression.desc() if descending else key.expression.asc()
         if key.nullable:
@@ -87,7 +110,10 @@ def order_by(session: Session, sort: str, *, backwards: bool = False) -> list[An
 
 def sort_values(session: Session, sort: str, interaction_id: str) -> tuple[Any, ...] | None:
     """The sort-key values of one interaction, or None when it does not exist."""
-    keys = sort_keys(session, sort)
+    return key_values(session, sort_keys(session, sort), interaction_id)
+
+
+def key_values(session: Session, keys: Sequence[SortKey], interaction_id: str) -> tuple[Any, ...] | None:
     row = session.execute(
         select(*(key.expression for key in keys)).where(Interaction.id == interaction_id)
     ).first()
@@ -98,7 +124,12 @@ def keyset_after(
     session: Session, sort: str, values: tuple[Any, ...], *, backwards: bool = False
 ) -> ColumnElement[bool]:
     """Rows strictly after the row whose sort-key values are `values` (strictly before when `backwards`)."""
-    keys = sort_keys(session, sort)
+    return after(sort_keys(session, sort), values, backwards=backwards)
+
+
+def after(
+    keys: Sequence[SortKey], values: tuple[Any, ...], *, backwards: bool = False
+) -> ColumnElement[bool]:
     alternatives = []
     for index, key in enumerate(keys):
         equal_before = [_equal(k.expression, v) for k, v in zip(keys[:index], values[:index], strict=True)]
@@ -155,7 +186,8 @@ def where(session: Session, filters: InteractionFilters) -> list[ColumnElement[b
     if filters.group:
         conditions.append(table.duplicate_of == filters.group)
     if filters.stars:
-        conditions.append(_rating_condition(Rating.stars, filters.stars))
+        stars = _any_of(table.user_stars, filters.stars)
+        conditions.append(or_(stars, table.user_stars.is_(None)) if None in filters.stars else stars)
     if filters.thumbs:
         conditions.append(_rating_condition(Rating.thumbs, filters.thumbs))
     if filters.review_status:
@@ -197,11 +229,6 @@ def _unsafe_signals(session: Session) -> tuple[ColumnElement[bool], ColumnElemen
     )
     sensitive = select(InteractionTopic.interaction_id).where(InteractionTopic.topic.in_(SENSITIVE_TOPICS))
     return judged, and_(ids.in_(disliked), ids.in_(sensitive)), search.mentions_any(session, DOSE_PHRASES)
-
-
-def _unsafe_score(session: Session) -> ColumnElement[Any]:
-    judged, disliked, dose = _unsafe_signals(session)
-    return case((judged, 3), (disliked, 2), (dose, 1), else_=0)
 
 
 def _any_of(column: Any, values: tuple[Any, ...]) -> ColumnElement[bool]:

@@ -21,12 +21,22 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, case, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from core.auth import Permission, Principal, require
 from core.errors import InputError
-from core.interaction_query import SORTS, distinct_values, keyset_after, order_by, sort_values, where
+from core.interaction_query import (
+    SORTS,
+    SortPlan,
+    after,
+    distinct_values,
+    key_values,
+    order_terms,
+    sort_plan,
+    where,
+)
 from core.models import Interaction, Rating, Review
 from core.vocab import CLINICAL_VERDICTS, CORE_TOPICS, INTERACTION_STATUSES, REVIEW_STATUSES, THUMBS
 
@@ -285,20 +295,14 @@ def list_interactions(
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InputError(f"page size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
     conditions = where(session, filters)
-    total = int(session.scalar(select(func.count()).select_from(Interaction).where(*conditions)) or 0)
+    plan = sort_plan(session, sort)
+    sizes = _segment_sizes(session, conditions, plan)
+    total = sum(sizes)
     offset = (page - 1) * page_size
     if offset >= total:
         return Page(total=total, page=page, page_size=page_size)
-    ordering = order_by(session, sort)
-    page_ids = (
-        select(Interaction.id)
-        .where(*conditions)
-        .order_by(*ordering)
-        .limit(page_size)
-        .offset(offset)
-        .subquery("page_ids")
-    )
-    rows = session.execute(
+    ids = _page_ids(session, conditions, plan, sizes, offset, page_size)
+    found = session.execute(
         select(
             Interaction.id,
             Interaction.created_at,
@@ -310,10 +314,10 @@ def list_interactions(
             Interaction.latency_ms,
             Interaction.pii_flags.is_not(None).label("has_pii"),
             Interaction.duplicate_of,
-        )
-        .join(page_ids, page_ids.c.id == Interaction.id)
-        .order_by(*ordering)
+        ).where(Interaction.id.in_(ids))
     ).all()
+    by_id = {row.id: row for row in found}
+    rows = [by_id[i] for i in ids if i in by_id]
     ids = [row.id for row in rows]
     feedback = _user_feedback(session, ids)
     review_rows = session.execute(
@@ -352,16 +356,79 @@ def neighbour_id(
     check_sort(sort)
     if direction not in ("next", "previous"):
         raise InputError(f"direction must be next or previous, not {direction!r}")
-    current = sort_values(session, sort, current_id)
-    if current is None:
+    plan = sort_plan(session, sort)
+    segment = _segment_of(session, plan, current_id)
+    if segment is None:
         return None
+    values = key_values(session, plan.keys, current_id)
+    assert values is not None  # the row exists: it has a segment
     backwards = direction == "previous"
-    return session.scalar(
-        select(Interaction.id)
-        .where(*where(session, filters), keyset_after(session, sort, current, backwards=backwards))
-        .order_by(*order_by(session, sort, backwards=backwards))
-        .limit(1)
-    )
+    conditions = where(session, filters)
+    later = range(segment - 1, -1, -1) if backwards else range(segment + 1, len(plan.segments))
+    for index, extra in (
+        (segment, after(plan.keys, values, backwards=backwards)),
+        *((i, None) for i in later),
+    ):
+        found = session.scalar(
+            select(Interaction.id)
+            .where(*conditions, *_present(plan.segments[index], extra))
+            .order_by(*order_terms(plan.keys, backwards=backwards))
+            .limit(1)
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def _present(*conditions: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
+    return [c for c in conditions if c is not None]
+
+
+def _segment_sizes(session: Session, conditions: list[ColumnElement[bool]], plan: SortPlan) -> list[int]:
+    """How many matching rows each segment of the sort holds, counted in one pass."""
+    counts = [func.count()] + [
+        func.count(case((segment, 1))) for segment in plan.segments[:-1] if segment is not None
+    ]
+    row = session.execute(select(*counts).select_from(Interaction).where(*conditions)).one()
+    total, *leading = (int(n or 0) for n in row)
+    return [*leading, total - sum(leading)]
+
+
+def _page_ids(
+    session: Session,
+    conditions: list[ColumnElement[bool]],
+    plan: SortPlan,
+    sizes: list[int],
+    offset: int,
+    page_size: int,
+) -> list[str]:
+    """The ids of the page, read segment by segment (each with LIMIT/OFFSET in its own index order)."""
+    ids: list[str] = []
+    skip = offset
+    for segment, size in zip(plan.segments, sizes, strict=True):
+        if len(ids) == page_size:
+            break
+        if skip >= size:
+            skip -= size
+            continue
+        ids += session.scalars(
+            select(Interaction.id)
+            .where(*conditions, *_present(segment))
+            .order_by(*order_terms(plan.keys))
+            .limit(page_size - len(ids))
+            .offset(skip)
+        )
+        skip = 0
+    return ids
+
+
+def _segment_of(session: Session, plan: SortPlan, interaction_id: str) -> int | None:
+    """Which segment of the sort the interaction falls in; None when it does not exist."""
+    for index, segment in enumerate(plan.segments):
+        probe = select(Interaction.id).where(Interaction.id == interaction_id, *_present(segment))
+        if session.scalar(probe) is not None:
+            return index
+    return None
 
 
 def _row(
