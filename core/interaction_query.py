@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, case, false, func, literal_column, not_, or_, select
+from sqlalchemy import and_, case, false, func, literal_column, not_, or_, select, union
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -208,8 +208,8 @@ def where(session: Session, filters: InteractionFilters) -> list[ColumnElement[b
     if filters.q.strip():
         conditions.append(search.matches(session, filters.q))
     if filters.suspected_unsafe is not None:
-        suspect = or_(*_unsafe_signals(session))
-        conditions.append(suspect if filters.suspected_unsafe else not_(suspect))
+        suspects = union(*(select(table.id).where(signal) for signal in _unsafe_signals(session)))
+        conditions.append(table.id.in_(suspects) if filters.suspected_unsafe else table.id.not_in(suspects))
     if filters.reviewer_rated is not None:
         rated = table.id.in_(select(Rating.interaction_id).where(Rating.source == "reviewer"))
         conditions.append(rated if filters.reviewer_rated else not_(rated))

@@ -57,7 +57,7 @@ class Interaction(Base):
         Index("ix_interaction_status_created_at", "status", "created_at"),
         Index("ix_interaction_model_created_at", "model", "created_at"),
         Index("ix_interaction_user_created_at", "user_pseudonym", "created_at"),
-        Index("ix_interaction_duplicate_of", "duplicate_of"),
+        Index("ix_interaction_duplicate_of", "duplicate_of", "id"),
         Index("ix_interaction_latency_created_at", "latency_ms", "created_at"),
         Index("ix_interaction_user_stars_created_at", "user_stars", "created_at"),
         Index("ix_interaction_pii_flags", "pii_flags"),

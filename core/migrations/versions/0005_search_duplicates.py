@@ -31,7 +31,7 @@ def upgrade() -> None:
     )
     op.add_column("interaction", sa.Column("user_stars", sa.SmallInteger(), nullable=True))
     with op.batch_alter_table("interaction", schema=None) as batch_op:
-        batch_op.create_index("ix_interaction_duplicate_of", ["duplicate_of"], unique=False)
+        batch_op.create_index("ix_interaction_duplicate_of", ["duplicate_of", "id"], unique=False)
         batch_op.create_index("ix_interaction_latency_created_at", ["latency_ms", "created_at"], unique=False)
         batch_op.create_index("ix_interaction_pii_flags", ["pii_flags"], unique=False)
     op.execute(rating_triggers.BACKFILL)
