@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, case, false, func, literal_column, not_, or_, select, union
+from sqlalchemy import and_, case, false, func, literal, literal_column, not_, or_, select, tuple_, union
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -130,6 +130,13 @@ def keyset_after(
 def after(
     keys: Sequence[SortKey], values: tuple[Any, ...], *, backwards: bool = False
 ) -> ColumnElement[bool]:
+    """Rows strictly after `values` in the order of `keys`: one row-value comparison (which an index
+    serves) when the keys share a direction and hold no null, else the expanded OR of comparisons."""
+    directions = {key.descending for key in keys}
+    if len(directions) == 1 and all(value is not None for value in values):
+        columns = tuple_(*(key.expression for key in keys))
+        row = tuple_(*(literal(value, key.expression.type) for key, value in zip(keys, values, strict=True)))
+        return columns < row if directions.pop() != backwards else columns > row
     alternatives = []
     for index, key in enumerate(keys):
         equal_before = [_equal(k.expression, v) for k, v in zip(keys[:index], values[:index], strict=True)]
