@@ -15,7 +15,20 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, case, false, func, literal, literal_column, not_, or_, select, tuple_, union
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    tuple_,
+    union,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -215,7 +228,7 @@ def where(session: Session, filters: InteractionFilters) -> list[ColumnElement[b
     if filters.q.strip():
         conditions.append(search.matches(session, filters.q))
     if filters.suspected_unsafe is not None:
-        suspects = union(*(select(table.id).where(signal) for signal in _unsafe_signals(session)))
+        suspects = union(*_unsafe_ids(session))
         conditions.append(table.id.in_(suspects) if filters.suspected_unsafe else table.id.not_in(suspects))
     if filters.reviewer_rated is not None:
         rated = table.id.in_(select(Rating.interaction_id).where(Rating.source == "reviewer"))
@@ -224,18 +237,29 @@ def where(session: Session, filters: InteractionFilters) -> list[ColumnElement[b
 
 
 def _unsafe_signals(session: Session) -> tuple[ColumnElement[bool], ColumnElement[bool], ColumnElement[bool]]:
-    """Why an interaction is suspected unsafe, strongest first: (a) a clinician judged it unsafe or
-    inaccurate; (b) its user disliked it (thumbs down or 1-2 stars) and it is about a sensitive topic;
-    (c) it mentions a dose (`DOSE_PHRASES`, through the full-text index)."""
+    """Why an interaction is suspected unsafe, strongest first, as conditions on its id."""
     ids = Interaction.__table__.c.id
-    judged = ids.in_(
-        select(Review.interaction_id).where(Review.clinical_verdict.in_(("unsafe", "inaccurate")))
+    return tuple(ids.in_(suspects) for suspects in _unsafe_ids(session))  # type: ignore[return-value]
+
+
+def _unsafe_ids(session: Session) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """The ids of the interactions (a) a clinician judged unsafe or inaccurate; (b) whose user disliked them
+    (thumbs down or 1-2 stars) on a sensitive topic; (c) that mention a dose (`DOSE_PHRASES`, through the
+    full-text index). Each is read from its small side: reviews, user ratings, full-text hits."""
+    judged = select(Review.interaction_id).where(Review.clinical_verdict.in_(("unsafe", "inaccurate")))
+    sensitive = (
+        select(InteractionTopic.interaction_id)
+        .where(
+            InteractionTopic.interaction_id == Rating.interaction_id,
+            InteractionTopic.topic.in_(SENSITIVE_TOPICS),
+        )
+        .exists()
     )
     disliked = select(Rating.interaction_id).where(
-        Rating.source == "user", or_(Rating.thumbs == "down", Rating.stars <= 2)
+        Rating.source == "user", or_(Rating.thumbs == "down", Rating.stars <= 2), sensitive
     )
-    sensitive = select(InteractionTopic.interaction_id).where(InteractionTopic.topic.in_(SENSITIVE_TOPICS))
-    return judged, and_(ids.in_(disliked), ids.in_(sensitive)), search.mentions_any(session, DOSE_PHRASES)
+    dose = select(Interaction.id).where(search.mentions_any(session, DOSE_PHRASES))
+    return judged, disliked, dose
 
 
 def _any_of(column: Any, values: tuple[Any, ...]) -> ColumnElement[bool]:
