@@ -51,8 +51,10 @@ __all__ = [
     "InteractionRow",
     "Page",
     "filter_choices",
+    "first_id",
     "list_interactions",
     "neighbour_id",
+    "position",
 ]
 
 PAGE_SIZES = (25, 50, 100)
@@ -378,6 +380,46 @@ def neighbour_id(
         if found is not None:
             return found
     return None
+
+
+def first_id(*, session: Session, principal: Principal, filters: InteractionFilters, sort: str) -> str | None:
+    """The first interaction of the filtered, sorted listing (None when it is empty)."""
+    require(principal, Permission.VIEW_INTERACTIONS)
+    plan = sort_plan(session, check_sort(sort))
+    conditions = where(session, filters)
+    for segment in plan.segments:
+        found = session.scalar(
+            select(Interaction.id)
+            .where(*conditions, *_present(segment))
+            .order_by(*order_terms(plan.keys))
+            .limit(1)
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def position(
+    *, session: Session, principal: Principal, filters: InteractionFilters, sort: str, current_id: str
+) -> tuple[int, int]:
+    """(1-based position of `current_id` in the filtered, sorted listing, or 0 when it does not match;
+    the listing's total), counted by the database segment by segment."""
+    require(principal, Permission.VIEW_INTERACTIONS)
+    plan = sort_plan(session, check_sort(sort))
+    conditions = where(session, filters)
+    sizes = _segment_sizes(session, conditions, plan)
+    matches = select(Interaction.id).where(Interaction.id == current_id, *conditions)
+    segment = _segment_of(session, plan, current_id)
+    if segment is None or session.scalar(matches) is None:
+        return 0, sum(sizes)
+    values = key_values(session, plan.keys, current_id)
+    assert values is not None  # the row exists: it has a segment
+    before = session.scalar(
+        select(func.count())
+        .select_from(Interaction)
+        .where(*conditions, *_present(plan.segments[segment]), after(plan.keys, values, backwards=True))
+    )
+    return sum(sizes[:segment]) + int(before or 0) + 1, sum(sizes)
 
 
 def _present(*conditions: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:

@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, literal_column, select, table, text
+from sqlalchemy import String, func, literal, literal_column, select, table
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -88,7 +88,7 @@ def mentions_any(session: Session, phrases: Sequence[str]) -> ColumnElement[bool
 def _fts(query: str) -> ColumnElement[bool]:
     """SQLite: the interaction's rowid is among the FTS5 hits for `query` (already safely quoted)."""
     fts = table(FTS_TABLE, literal_column("rowid"))
-    match = text(f"{FTS_TABLE} MATCH :fts_query").bindparams(bindparam("fts_query", query, type_=String()))
+    match = literal_column(FTS_TABLE).op("MATCH")(literal(query, String()))  # an anonymous, unique parameter
     hits: Any = select(literal_column("rowid")).select_from(fts).where(match)
     return literal_column("interaction.rowid").in_(hits)
 

@@ -19,8 +19,10 @@ from core.interactions import (
     FilterChoices,
     InteractionFilters,
     filter_choices,
+    first_id,
     list_interactions,
     neighbour_id,
+    position,
 )
 from tests.listing_data import DAY, fill, ids, iid
 
@@ -77,6 +79,8 @@ def listed(session: Session, filters: InteractionFilters | None = None, sort: st
         (InteractionFilters(q="period"), [3, 0]),
         (InteractionFilters(suspected_unsafe=True), [3, 2, 1]),
         (InteractionFilters(suspected_unsafe=False), [4, 0]),
+        (InteractionFilters(suspected_unsafe=True, q="period"), [3]),  # two full-text conditions at once
+        (InteractionFilters(suspected_unsafe=True, q="zebra"), []),
         (InteractionFilters(reviewer_rated=True), [4]),
         (InteractionFilters(group=iid(3)), [4, 3]),
         (InteractionFilters(group=iid(0)), []),
@@ -144,6 +148,17 @@ def test_neighbours_walk_the_listing_both_ways(
 
     assert walk(order[0], "next") == order
     assert walk(order[-1], "previous") == order[::-1]
+
+
+@pytest.mark.parametrize("sort", list(SORTS))
+def test_first_id_and_positions_follow_the_listing(known: Session, sort: str) -> None:
+    filters = InteractionFilters(status="ok")
+    order = [iid(n) for n in listed(known, filters, sort)]
+    args = {"session": known, "principal": REVIEWER, "filters": filters, "sort": sort}
+    assert first_id(**args) == order[0]
+    assert [position(**args, current_id=i) for i in order] == [(n, 4) for n in range(1, 5)]
+    assert position(**args, current_id=iid(2)) == (0, 4)  # an error: not in the listing
+    assert first_id(**{**args, "filters": InteractionFilters(q="zebra")}) is None
 
 
 def test_the_neighbour_of_a_row_outside_the_filters_is_its_place_in_the_order(known: Session) -> None:
