@@ -7,15 +7,20 @@ The same tests run on PostgreSQL from tests/integration.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from alembic import command
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from core.auth import Principal
 from core.config import Settings
+from core.db import make_engine
 from core.erasure import erase_user
 from core.interaction_query import where
 from core.interactions import InteractionFilters, list_interactions
+from core.migrate import alembic_config, upgrade
 from core.models import Interaction
 from core.search import words
 from core.sql import dialect_of
@@ -99,3 +104,34 @@ def test_the_search_uses_the_index(known: Session) -> None:
         known.execute(text("SET LOCAL enable_seqscan = off"))
         plan = " ".join(str(row[0]) for row in known.execute(text(f"EXPLAIN {sql}")))
         assert "ix_interaction_search" in plan
+
+
+def test_the_migration_indexes_what_was_stored_before_it(tmp_path: Path, admin: Principal) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")
+        connection.execute(
+            text("INSERT INTO conversation (id, started_at) VALUES ('c', '2026-10-01 08:00:00')")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO interaction (id, conversation_id, created_at, messages, user_message, "
+                "assistant_message, status, content_hash, source, ingested_at) VALUES ('old', 'c', "
+                "'2026-10-01 08:00:00', '[]', 'Is spotting normal?', 'Often it is.', 'ok', 'h', 'import', "
+                "'2026-10-01 08:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO rating (interaction_id, source, stars, created_at) "
+                "VALUES ('old', 'user', 2, '2026-10-01 08:00:00')"
+            )
+        )
+    upgrade(engine)
+    with Session(engine) as session:
+        page = list_interactions(session=session, principal=admin, filters=InteractionFilters(q="spotting"))
+        assert [row.id for row in page.rows] == ["old"]
+        assert session.scalar(select(Interaction.user_stars)) == 2
+    engine.dispose()
