@@ -128,6 +128,13 @@ class Settings(BaseSettings):
     readiness_min_per_topic: int = Field(
         5, ge=0, description="High-quality examples needed in every core topic."
     )
+    near_duplicate_threshold: float = Field(
+        0.8,
+        gt=0,
+        lt=1,
+        description="Estimated Jaccard similarity (of word 3-shingles, by MinHash) at which two interactions "
+        "count as near duplicates in `bloomtune duplicates scan`.",
+    )
 
     # -- collector API and chat gateway (`bloomtune serve`) -------------------------------------------
     collector_rate_limit_per_minute: int = Field(

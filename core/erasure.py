@@ -3,8 +3,8 @@
 In: an end user's RAW id as the app knows it, the acting principal and the settings (for `PSEUDONYM_KEY`).
 The id is pseudonymised exactly as ingest does and only the pseudonym touches the database or the audit
 log. Out: `export_user()` — the user's interactions and their own ratings as a JSON-able dict;
-`erase_user()` — an `ErasureReport` after deleting the user's interactions (with their ratings, reviews and
-topics) and the conversations left empty (a conversation that also holds someone else's turns keeps them
+`erase_user()` — an `ErasureReport` after deleting the user's interactions (with their ratings, reviews,
+topics, search-index entries and the duplicate-scan signatures of texts nobody else has) and the conversations left empty (a conversation that also holds someone else's turns keeps them
 and loses the pseudonym), naming the dataset versions that contained them (now marked
 `contains_erased_data`) and the registered models trained on those versions.
 
@@ -14,6 +14,7 @@ erasure can still be found and retired; only the erasure mark changes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, cast
 
@@ -31,6 +32,7 @@ from core.models import (
     FinetuneJob,
     Interaction,
     InteractionTopic,
+    NearDuplicateSignature,
     Rating,
     RegisteredModel,
     Review,
@@ -108,12 +110,16 @@ def erase_user(user_id: str, *, session: Session, principal: Principal, settings
     conversations = select(Conversation.id).where(Conversation.user_pseudonym == pseudonym)
     doomed = select(Interaction.id).where(Interaction.user_pseudonym == pseudonym)
     rollups.remove_interactions(session, Interaction.user_pseudonym == pseudonym)
+    doomed_texts = set(
+        session.scalars(select(Interaction.content_hash).where(Interaction.user_pseudonym == pseudonym))
+    )
     for model in (Rating, Review, InteractionTopic):
         _execute(session, delete(model).where(model.interaction_id.in_(doomed)))
     _execute(
         session, update(Interaction).where(Interaction.duplicate_of.in_(doomed)).values(duplicate_of=None)
     )
     report.interactions = _execute(session, delete(Interaction).where(Interaction.id.in_(doomed)))
+    _forget_texts(session, doomed_texts)
     no_interactions_left = (
         ~select(Interaction.id).where(Interaction.conversation_id == Conversation.id).exists()
     )
@@ -138,6 +144,24 @@ def erase_user(user_id: str, *, session: Session, principal: Principal, settings
     )
     session.commit()
     return report
+
+
+def _forget_texts(session: Session, content_hashes: set[str]) -> None:
+    """Delete the duplicate-scan signatures of the erased texts that no remaining interaction has."""
+    for chunk in _chunks(sorted(content_hashes)):
+        used = set(
+            session.scalars(select(Interaction.content_hash).where(Interaction.content_hash.in_(chunk)))
+        )
+        gone = [content_hash for content_hash in chunk if content_hash not in used]
+        if gone:
+            _execute(
+                session, delete(NearDuplicateSignature).where(NearDuplicateSignature.content_hash.in_(gone))
+            )
+
+
+def _chunks(values: list[str], size: int = 1000) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _execute(session: Session, statement: Executable) -> int:

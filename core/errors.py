@@ -6,7 +6,8 @@
     ├── InputError            a file, format or argument supplied by the user is unusable
     ├── PermissionDenied      the signed-in role may not perform the action
     ├── AuthenticationFailed  a sign-in was refused (one generic message, whatever the cause)
-    └── NotFound              the named thing (an interaction, an experiment, an API key) does not exist
+    ├── NotFound              the named thing (an interaction, an experiment, an API key) does not exist
+    └── ConflictError         someone else saved the same thing since it was loaded; nothing was overwritten
 
 Messages are written for the person at the keyboard: what happened and what to do next.
 """
@@ -38,3 +39,7 @@ class AuthenticationFailed(BloomtuneError):
 
 class NotFound(BloomtuneError):
     """The interaction, experiment or key the caller named does not exist."""
+
+
+class ConflictError(BloomtuneError):
+    """A save was refused because the record changed since the editor loaded it (optimistic concurrency)."""

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -56,6 +57,10 @@ class Interaction(Base):
         Index("ix_interaction_status_created_at", "status", "created_at"),
         Index("ix_interaction_model_created_at", "model", "created_at"),
         Index("ix_interaction_user_created_at", "user_pseudonym", "created_at"),
+        Index("ix_interaction_duplicate_of", "duplicate_of", "id"),
+        Index("ix_interaction_latency_created_at", "latency_ms", "created_at"),
+        Index("ix_interaction_user_stars_created_at", "user_stars", "created_at"),
+        Index("ix_interaction_pii_flags", "pii_flags"),
         Index(
             "ix_interaction_experiment",
             "experiment",
@@ -88,12 +93,14 @@ class Interaction(Base):
     pii_flags: Mapped[list[Any] | None] = mapped_column()
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     duplicate_of: Mapped[str | None] = mapped_column(ID)
+    user_stars: Mapped[int | None] = mapped_column(SmallInteger)  # the end user's stars (kept by triggers)
     source: Mapped[str] = mapped_column(String(16), index=True)
     ingested_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class InteractionTopic(Base):
-    """Which core topics an interaction is about (many per interaction)."""
+    """Which core topics an interaction is about (many per interaction); `source` says who set the tag:
+    'auto' (the topic rules) or 'reviewer' (by hand, kept by a re-tag)."""
 
     __tablename__ = "interaction_topic"
     __table_args__ = (Index("ix_interaction_topic_topic", "topic"), {"sqlite_with_rowid": False})
@@ -102,6 +109,18 @@ class InteractionTopic(Base):
         ForeignKey("interaction.id", ondelete="CASCADE"), primary_key=True
     )
     topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), default="auto", server_default="auto")
+
+
+class NearDuplicateSignature(Base):
+    """The MinHash signature of one normalised question-and-answer text (`interaction.content_hash`),
+    computed once by the duplicate scan so later scans only hash new texts."""
+
+    __tablename__ = "near_duplicate_signature"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Rating(Base):
@@ -294,7 +313,7 @@ class AuditLog(Base):
     ts: Mapped[datetime] = mapped_column(DateTime, index=True)
     actor: Mapped[str] = mapped_column(String(255), index=True)
     action: Mapped[str] = mapped_column(String(64), index=True)
-    target: Mapped[str | None] = mapped_column(String(255))
+    target: Mapped[str | None] = mapped_column(String(255), index=True)
     details: Mapped[dict[str, Any]] = mapped_column()
 
 

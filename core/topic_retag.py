@@ -4,8 +4,9 @@ In: a session and the acting `Principal` (needs `Permission.REVIEW`). Out: `inte
 to `core.topics.tag(question, answer)` for every interaction, and a `RetagReport` counting what changed.
 Walks the interactions in id order (keyset pages of `batch_size`), rewrites only the interactions whose
 topics differ and commits each batch, so a run over 1M rows holds no long transaction and can simply be
-run again if interrupted. One audit entry (`topics.retag`) per run. Note: topic tags set by hand are
-replaced too — the rules are the single source of `interaction_topic`.
+run again if interrupted. One audit entry (`topics.retag`) per run. An interaction whose topics a reviewer
+has set (any `interaction_topic` row with source 'reviewer', see `core.review`) is left as it is: the
+reviewer's choice outranks the rules.
 """
 
 from __future__ import annotations
@@ -90,15 +91,21 @@ def count_interactions(session: Session) -> int:
 def _retag_batch(session: Session, rows: Sequence[Any], report: RetagReport, counts: Counter[str]) -> None:
     ids = [row.id for row in rows]
     stored: dict[str, set[str]] = {interaction_id: set() for interaction_id in ids}
-    for interaction_id, topic in session.execute(
-        select(InteractionTopic.interaction_id, InteractionTopic.topic).where(
+    reviewed: set[str] = set()
+    for interaction_id, topic, source in session.execute(
+        select(InteractionTopic.interaction_id, InteractionTopic.topic, InteractionTopic.source).where(
             InteractionTopic.interaction_id.in_(ids)
         )
     ):
         stored[interaction_id].add(topic)
+        if source == "reviewer":
+            reviewed.add(interaction_id)
     changed: list[str] = []
     inserts: list[dict[str, Any]] = []
     for row in rows:
+        if row.id in reviewed:
+            counts.update(stored[row.id])
+            continue
         wanted = set(topics.tag(row.user_message or "", row.assistant_message or ""))
         counts.update(wanted)
         have = stored[row.id]

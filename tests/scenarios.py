@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from core import search
 from core.auth import Principal
 from core.config import Settings
 from core.dataset.readiness import assess
@@ -108,4 +109,5 @@ def concurrent_writers(engine: Engine) -> None:
 def schema_matches_models(engine: Engine) -> None:
     """The migrations build exactly the tables, columns and indexes the models declare."""
     with engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        context = MigrationContext.configure(connection, opts={"include_name": search.include_name})
+        assert compare_metadata(context, Base.metadata) == []

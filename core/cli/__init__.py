@@ -13,6 +13,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from core.cli import alerts, apikeys, data, serve, serve_api, users
+from core.cli import duplicates as duplicate_cli
 from core.cli import experiments as experiment_cli
 from core.cli import rollups as rollup_cli
 from core.cli import topics as topic_cli
@@ -39,6 +40,7 @@ app.add_typer(experiment_cli.app, name="experiment")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(topic_cli.app, name="topics")
 app.add_typer(rollup_cli.app, name="rollups")
+app.add_typer(duplicate_cli.app, name="duplicates")
 
 
 def main() -> None:

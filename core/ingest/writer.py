@@ -124,6 +124,7 @@ class RowBuilder:
             "pii_flags": privacy.flags(texts.found, scrubbed=self.scrub_pii),
             "content_hash": content_hash(question, answer),
             "duplicate_of": None,
+            "user_stars": record.rating,
             "source": self.source,
             "ingested_at": now,
         }

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import accounts, audit, erasure
+from core import accounts, audit, erasure, review
 from core.auth import ROLE_PERMISSIONS, Permission, Principal, Role
 from core.config import Settings
 from core.demo import generate_demo
@@ -19,6 +19,7 @@ from core.errors import PermissionDenied
 from core.ingest.importer import import_files
 from core.models import AuditLog
 from tests.conftest import SAMPLE
+from tests.unit.test_review import store_interactions
 
 TARGET = "target@example.org"
 PASSWORD = "a long enough password"
@@ -69,6 +70,69 @@ SERVICES: dict[str, tuple[Permission, Service]] = {
 }
 
 
+def _on_stored(call: Callable[[Session, Principal, list[str]], Any]) -> Service:
+    """A review service run against two freshly stored interactions."""
+    return lambda s, p, c: call(s, p, store_interactions(s, 2))
+
+
+REVIEW_SERVICES: dict[str, tuple[Permission, Service]] = {
+    "review.rate": (
+        Permission.RATE,
+        _on_stored(
+            lambda s, p, ids: review.rate(ids[0], 4, "up", expected_version=0, session=s, principal=p)
+        ),
+    ),
+    "review.approve": (
+        Permission.REVIEW,
+        _on_stored(lambda s, p, ids: review.approve(ids[0], expected_version=0, session=s, principal=p)),
+    ),
+    "review.reject": (
+        Permission.REVIEW,
+        _on_stored(lambda s, p, ids: review.reject(ids[0], expected_version=0, session=s, principal=p)),
+    ),
+    "review.set_ideal_answer": (
+        Permission.REVIEW,
+        _on_stored(
+            lambda s, p, ids: review.set_ideal_answer(
+                ids[0], "Better.", expected_version=0, session=s, principal=p
+            )
+        ),
+    ),
+    "review.set_notes": (
+        Permission.REVIEW,
+        _on_stored(
+            lambda s, p, ids: review.set_notes(ids[0], "ok", expected_version=0, session=s, principal=p)
+        ),
+    ),
+    "review.set_topics": (
+        Permission.REVIEW,
+        _on_stored(
+            lambda s, p, ids: review.set_topics(ids[0], ["mood"], expected_version=0, session=s, principal=p)
+        ),
+    ),
+    "review.set_clinical_verdict": (
+        Permission.CLINICAL_VERDICT,
+        _on_stored(
+            lambda s, p, ids: review.set_clinical_verdict(
+                ids[0], "unsafe", expected_version=0, session=s, principal=p
+            )
+        ),
+    ),
+    "review.bulk_set_status": (
+        Permission.REVIEW,
+        _on_stored(lambda s, p, ids: review.bulk_set_status(ids, "approved", session=s, principal=p)),
+    ),
+    "review.bulk_add_topic": (
+        Permission.REVIEW,
+        _on_stored(lambda s, p, ids: review.bulk_add_topic(ids, "mood", session=s, principal=p)),
+    ),
+}
+SERVICES.update(REVIEW_SERVICES)
+# Services meant for more roles than admin (the rest are admin-only).
+SHARED_WITH = {name: {Role.ADMIN, Role.CLINICIAN, Role.REVIEWER} for name in REVIEW_SERVICES}
+SHARED_WITH["review.set_clinical_verdict"] = {Role.ADMIN, Role.CLINICIAN}
+
+
 def audit_rows(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditLog)) or 0
 
@@ -93,4 +157,4 @@ def test_exactly_the_granted_roles_succeed(
 
 def test_the_matrix_grants_each_service_to_someone_besides_admin_only_where_intended() -> None:
     granted = {name: {r for r in Role if perm in ROLE_PERMISSIONS[r]} for name, (perm, _) in SERVICES.items()}
-    assert all(roles == {Role.ADMIN} for roles in granted.values())
+    assert all(roles == SHARED_WITH.get(name, {Role.ADMIN}) for name, roles in granted.items())

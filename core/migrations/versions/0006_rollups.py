@@ -5,7 +5,7 @@ Creates the `rollup_*` tables of `core.models` and backfills them with `core.rol
 numbers as before. A later change to a rollup table's columns needs its own migration that rebuilds.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.orm import Session
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

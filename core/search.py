@@ -1,0 +1,104 @@
+"""Full-text search over the user and assistant messages, through an index rather than a table scan.
+
+In: a session (for its dialect) and the text a person typed. Out: `matches()`, a condition on
+`interaction` that holds when every word of the text occurs (as a whole word, case-insensitively) in the
+question or the answer; `mentions_any()`, when at least one of some phrases does. Punctuation and operators
+in the typed text are never interpreted.
+
+The index, created by migration 0005:
+- SQLite: `interaction_fts`, an FTS5 table with external content (`content='interaction'`, keyed by the
+  interaction's rowid), kept in step by triggers on `interaction` — every insert (the ingest writer's
+  batches, the demo), every text update (re-scrubbing) and every delete (erasure) updates it in the same
+  transaction, whatever code path wrote the row;
+- PostgreSQL: a GIN index over `to_tsvector('simple', question || ' ' || answer)`, which PostgreSQL keeps
+  current by itself.
+`SEARCH_OBJECTS` names these objects for the schema comparison, which cannot see them in the models.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import String, func, literal, literal_column, select, table
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from core.sql import dialect_of
+
+FTS_TABLE = "interaction_fts"
+PG_INDEX = "ix_interaction_search"
+TS_CONFIG = "simple"  # no stemming, no stop words: the same words FTS5's unicode61 tokenizer sees
+SEARCH_OBJECTS = frozenset({FTS_TABLE, PG_INDEX}) | {
+    f"{FTS_TABLE}_{suffix}" for suffix in ("data", "idx", "content", "docsize", "config")
+}
+_WORD = re.compile(r"[^\W_]+")
+
+SQLITE_DDL = (
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
+    "user_message, assistant_message, content='interaction', content_rowid='rowid')",
+    f"CREATE TRIGGER {FTS_TABLE}_insert AFTER INSERT ON interaction BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, user_message, assistant_message) "
+    "VALUES (new.rowid, new.user_message, new.assistant_message); END",
+    f"CREATE TRIGGER {FTS_TABLE}_delete AFTER DELETE ON interaction BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, user_message, assistant_message) "
+    "VALUES ('delete', old.rowid, old.user_message, old.assistant_message); END",
+    f"CREATE TRIGGER {FTS_TABLE}_update AFTER UPDATE OF user_message, assistant_message ON interaction "
+    f"BEGIN INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, user_message, assistant_message) "
+    "VALUES ('delete', old.rowid, old.user_message, old.assistant_message); "
+    f"INSERT INTO {FTS_TABLE}(rowid, user_message, assistant_message) "
+    "VALUES (new.rowid, new.user_message, new.assistant_message); END",
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",  # backfill what is already stored
+)
+SQLITE_DROP = (
+    *(f"DROP TRIGGER IF EXISTS {FTS_TABLE}_{event}" for event in ("insert", "delete", "update")),
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+)
+PG_DOCUMENT = (
+    f"to_tsvector('{TS_CONFIG}', coalesce(user_message, '') || ' ' || coalesce(assistant_message, ''))"
+)
+POSTGRES_DDL = (f"CREATE INDEX {PG_INDEX} ON interaction USING gin (({PG_DOCUMENT}))",)
+POSTGRES_DROP = (f"DROP INDEX IF EXISTS {PG_INDEX}",)
+
+
+def words(typed: str) -> list[str]:
+    """The words of the typed text, lower-cased; punctuation and operators are dropped."""
+    return [w.lower() for w in _WORD.findall(typed)]
+
+
+def matches(session: Session, typed: str) -> ColumnElement[bool]:
+    """Interactions whose question or answer contains every word of `typed` (all of them when none)."""
+    terms = words(typed)
+    if not terms:
+        return literal_column("1") == 1
+    if dialect_of(session) == "sqlite":
+        return _fts(" ".join(f'"{term}"' for term in terms))
+    return _tsquery(" & ".join(terms))
+
+
+def mentions_any(session: Session, phrases: Sequence[str]) -> ColumnElement[bool]:
+    """Interactions whose question or answer contains at least one of the phrases (words in sequence)."""
+    split = [words(phrase) for phrase in phrases if words(phrase)]
+    if dialect_of(session) == "sqlite":
+        return _fts(" OR ".join(f'"{" ".join(phrase)}"' for phrase in split))
+    return _tsquery(" | ".join(f"({' <-> '.join(phrase)})" for phrase in split))
+
+
+def _fts(query: str) -> ColumnElement[bool]:
+    """SQLite: the interaction's rowid is among the FTS5 hits for `query` (already safely quoted)."""
+    fts = table(FTS_TABLE, literal_column("rowid"))
+    match = literal_column(FTS_TABLE).op("MATCH")(literal(query, String()))  # an anonymous, unique parameter
+    hits: Any = select(literal_column("rowid")).select_from(fts).where(match)
+    return literal_column("interaction.rowid").in_(hits)
+
+
+def _tsquery(query: str) -> ColumnElement[bool]:
+    """PostgreSQL: the indexed document matches `query` (built from `words()` only, so always valid)."""
+    document: Any = literal_column(PG_DOCUMENT)  # exactly the indexed expression, so the index is used
+    return document.op("@@")(func.to_tsquery(literal_column(f"'{TS_CONFIG}'"), query))
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic's filter for schema comparison: leave out the search objects, which no model declares."""
+    return name not in SEARCH_OBJECTS
