@@ -61,5 +61,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_interaction_pii_flags")
         batch_op.drop_index("ix_interaction_latency_created_at")
         batch_op.drop_index("ix_interaction_duplicate_of")
-        batch_op.drop_column("user_stars")
+    # A plain DROP COLUMN: SQLite's batch mode would copy and drop `interaction`, and the drop cascades to
+    # every rating row (foreign keys are on).
+    op.execute("ALTER TABLE interaction DROP COLUMN user_stars")
     op.drop_table("near_duplicate_signature")
