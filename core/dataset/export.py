@@ -1,0 +1,236 @@
+"""Training files from a frozen dataset version: OpenAI SFT, OpenAI DPO and Vertex Gemini JSONL.
+
+In: a dataset version id, a format (`openai`, `openai-dpo`, `vertex`), an optional split (`train`,
+`validation`; None = both) and a principal allowed to manage datasets. Out: `export_version()` streams the
+file to disk (a temporary file renamed into place, so nothing is half-written) and returns an `ExportedFile`
+with its sha256 and example count; `export_bytes()` returns the same bytes for a download button.
+
+The content comes from the version's frozen rows (`dataset_member.messages`, `dataset_pair`), never from the
+live interactions, so the bytes match the sha256 recorded at build time. One line per example, written by
+`orjson` (compact, keys in a fixed order):
+
+- `openai`: `{"messages": [{"role", "content"}, …]}` — what OpenAI supervised fine-tuning reads;
+- `openai-dpo`: `{"input": {"messages": […]}, "preferred_output": [{"role": "assistant", "content"}],
+  "non_preferred_output": [ … ]}` — OpenAI preference fine-tuning (the prompt ends with a user turn);
+- `vertex`: `{"systemInstruction": {"role": "system", "parts": [{"text"}]}, "contents": [{"role": "user" |
+  "model", "parts": [{"text"}]}, …]}` — Vertex AI Gemini supervised tuning.
+
+Personal data is re-checked on every line as it is written; an export that still finds any is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit, privacy
+from core.auth import Permission, Principal, require
+from core.errors import InputError, NotFound
+from core.models import DatasetMember, DatasetPair, DatasetVersion
+
+Format = Literal["openai", "openai-dpo", "vertex"]
+Split = Literal["train", "validation"]
+FORMATS: Final[tuple[Format, ...]] = ("openai", "openai-dpo", "vertex")
+SPLITS: Final[tuple[Split, ...]] = ("train", "validation")
+ALL: Final = "all"  # the key of the both-splits file in `DatasetVersion.files`
+_VERTEX_ROLES: Final = {"user": "user", "assistant": "model"}
+_BATCH: Final = 2_000
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    path: Path
+    sha256: str
+    examples: int
+
+
+# -- one line per example ---------------------------------------------------------------------------------
+
+
+def openai_line(messages: list[dict[str, Any]]) -> bytes:
+    return orjson.dumps({"messages": messages}) + b"\n"
+
+
+def vertex_line(messages: list[dict[str, Any]]) -> bytes:
+    system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
+    contents = [
+        {"role": _VERTEX_ROLES[m["role"]], "parts": [{"text": m["content"]}]}
+        for m in messages
+        if m["role"] in _VERTEX_ROLES
+    ]
+    record: dict[str, Any] = {}
+    if system:
+        record["systemInstruction"] = {"role": "system", "parts": [{"text": system}]}
+    record["contents"] = contents
+    return orjson.dumps(record) + b"\n"
+
+
+def dpo_line(prompt: list[dict[str, Any]], preferred: str, non_preferred: str) -> bytes:
+    return (
+        orjson.dumps(
+            {
+                "input": {"messages": prompt},
+                "preferred_output": [{"role": "assistant", "content": preferred}],
+                "non_preferred_output": [{"role": "assistant", "content": non_preferred}],
+            }
+        )
+        + b"\n"
+    )
+
+
+SFT_WRITERS: Final = {"openai": openai_line, "vertex": vertex_line}
+
+
+# -- the services ----------------------------------------------------------------------------------------
+
+
+def export_version(
+    *,
+    session: Session,
+    principal: Principal,
+    version_id: int,
+    fmt: Format,
+    split: Split | None,
+    out: Path,
+) -> ExportedFile:
+    """Write one training file of a dataset version to `out`; audited."""
+    require(principal, Permission.MANAGE_DATASETS)
+    version = _version(session, version_id)
+    lines = _checked(iter_lines(session, version.id, fmt, split), version, fmt)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    examples = 0
+    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            for line in lines:
+                stream.write(line)
+                digest.update(line)
+                examples += 1
+        if examples == 0:
+            raise InputError(f"{_label(version)} has no {fmt} examples{_in(split)} to export")
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _audit(session, principal, version, fmt, split, examples, destination=str(out))
+    return ExportedFile(path=out, sha256=digest.hexdigest(), examples=examples)
+
+
+def export_bytes(
+    *, session: Session, principal: Principal, version_id: int, fmt: Format, split: Split | None
+) -> bytes:
+    """The same file as `export_version` writes, in memory (for a download button); audited."""
+    require(principal, Permission.MANAGE_DATASETS)
+    version = _version(session, version_id)
+    data = b"".join(_checked(iter_lines(session, version.id, fmt, split), version, fmt))
+    if not data:
+        raise InputError(f"{_label(version)} has no {fmt} examples{_in(split)} to export")
+    _audit(session, principal, version, fmt, split, data.count(b"\n"), destination="download")
+    return data
+
+
+def iter_lines(session: Session, version_id: int, fmt: Format, split: Split | None) -> Iterator[bytes]:
+    """The file's lines in order, read from the frozen rows a batch at a time."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if split is not None and split not in SPLITS:
+        raise InputError(f"unknown split {split!r}; choose train or validation")
+    if fmt == "openai-dpo":
+        pairs = select(DatasetPair.messages, DatasetPair.preferred, DatasetPair.non_preferred).where(
+            DatasetPair.dataset_version_id == version_id
+        )
+        if split is not None:
+            pairs = pairs.where(DatasetPair.split == split)
+        for prompt, preferred, non_preferred in _stream(session, pairs.order_by(DatasetPair.position)):
+            yield dpo_line(prompt, preferred, non_preferred)
+        return
+    write = SFT_WRITERS[fmt]
+    members = select(DatasetMember.messages).where(
+        DatasetMember.dataset_version_id == version_id, DatasetMember.messages.is_not(None)
+    )
+    if split is not None:
+        members = members.where(DatasetMember.split == split)
+    for (messages,) in _stream(session, members.order_by(DatasetMember.position)):
+        yield write(messages)
+
+
+def texts_of(line: bytes) -> Iterator[str]:
+    """Every text of an exported line, whatever its format (for the personal-data re-check)."""
+    yield from _strings(orjson.loads(line))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("content", "text"):
+                if isinstance(item, str):
+                    yield item
+            else:
+                yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _checked(lines: Iterable[bytes], version: DatasetVersion, fmt: str) -> Iterator[bytes]:
+    """Pass lines through, refusing the export at the first one that still holds personal data."""
+    for number, line in enumerate(lines, start=1):
+        for text in texts_of(line):
+            if privacy.is_candidate(text) and (found := privacy.detect(text)):
+                raise InputError(
+                    f"export refused: line {number} of the {fmt} file of {_label(version)} still holds "
+                    f"personal data ({', '.join(found)}); rebuild the version after scrubbing it"
+                )
+        yield line
+
+
+def _stream(session: Session, statement: Any) -> Iterator[Any]:
+    yield from session.execute(statement.execution_options(yield_per=_BATCH))
+
+
+def _version(session: Session, version_id: int) -> DatasetVersion:
+    version = session.get(DatasetVersion, version_id)
+    if version is None:
+        raise NotFound(f"dataset version {version_id} does not exist")
+    return version
+
+
+def _audit(
+    session: Session,
+    principal: Principal,
+    version: DatasetVersion,
+    fmt: str,
+    split: str | None,
+    examples: int,
+    *,
+    destination: str,
+) -> None:
+    audit.record(
+        session,
+        principal,
+        "dataset.export",
+        f"dataset_version:{version.id}",
+        format=fmt,
+        split=split or ALL,
+        examples=examples,
+        destination=destination,
+    )
+    session.commit()
+
+
+def _label(version: DatasetVersion) -> str:
+    return f"dataset {version.name}:{version.version}"
+
+
+def _in(split: str | None) -> str:
+    return f" in the {split} split" if split else ""
