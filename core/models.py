@@ -235,6 +235,20 @@ class FinetuneJob(Base):
     actual_cost_usd: Mapped[float | None] = mapped_column(Float)
     fine_tuned_model: Mapped[str | None] = mapped_column(String(255))
     error: Mapped[str | None] = mapped_column(Text)
+    # worker state (migration 0008): the provider's own status word, consecutive retryable failures (backoff),
+    # the claim a worker holds while it works on the job, uploaded file references, the last event seen,
+    # and what the provider reported besides (checkpoints, data stats, endpoint, launch options)
+    raw_status: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    remote_files: Mapped[dict[str, Any] | None] = mapped_column()
+    event_cursor: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict[str, Any] | None] = mapped_column()
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+
+
+Index("ix_finetune_job_next_poll_at", FinetuneJob.next_poll_at)
 
 
 class JobEvent(Base):
