@@ -13,6 +13,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from core.cli import alerts, apikeys, data, serve, serve_api, users
+from core.cli import datasets as dataset_cli
 from core.cli import experiments as experiment_cli
 from core.cli import topics as topic_cli
 from core.errors import BloomtuneError
@@ -37,6 +38,7 @@ app.add_typer(users.app, name="user")
 app.add_typer(experiment_cli.app, name="experiment")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(topic_cli.app, name="topics")
+app.add_typer(dataset_cli.app, name="dataset")
 
 
 def main() -> None:
