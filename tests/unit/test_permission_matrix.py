@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import accounts, audit, erasure
+from core import accounts, audit, erasure, registry, side_by_side
 from core.auth import ROLE_PERMISSIONS, Permission, Principal, Role
 from core.config import Settings
 from core.demo import generate_demo
@@ -19,10 +19,18 @@ from core.errors import PermissionDenied
 from core.ingest.importer import import_files
 from core.models import AuditLog
 from tests.conftest import SAMPLE
+from tests.registry_data import base_model
 
 TARGET = "target@example.org"
 PASSWORD = "a long enough password"
 Service = Callable[[Session, Principal, Settings], Any]
+JUDGED_PAIR = side_by_side.Pair(
+    side_by_side.Prompt([{"role": "user", "content": "q"}]),
+    "model-a",
+    side_by_side.Answer("answer a"),
+    "model-b",
+    side_by_side.Answer("answer b"),
+)
 
 SERVICES: dict[str, tuple[Permission, Service]] = {
     "import_files": (
@@ -66,7 +74,23 @@ SERVICES: dict[str, tuple[Permission, Service]] = {
         Permission.VIEW_AUDIT_LOG,
         lambda s, p, c: audit.entries_csv(session=s, principal=p),
     ),
+    "registry.promote": (
+        Permission.MANAGE_MODELS,
+        lambda s, p, c: registry.promote(
+            session=s, principal=p, name=base_model(s, "m", status="candidate").name
+        ),
+    ),
+    "registry.retire": (
+        Permission.MANAGE_MODELS,
+        lambda s, p, c: registry.retire(session=s, principal=p, name=base_model(s, "m").name),
+    ),
+    "side_by_side.record_vote": (
+        Permission.RATE,
+        lambda s, p, c: side_by_side.record_vote(session=s, principal=p, pair=JUDGED_PAIR, winner="a"),
+    ),
 }
+# services that roles besides admin are meant to use
+SHARED = {"side_by_side.record_vote": {Role.ADMIN, Role.REVIEWER, Role.CLINICIAN}}
 
 
 def audit_rows(session: Session) -> int:
@@ -93,4 +117,4 @@ def test_exactly_the_granted_roles_succeed(
 
 def test_the_matrix_grants_each_service_to_someone_besides_admin_only_where_intended() -> None:
     granted = {name: {r for r in Role if perm in ROLE_PERMISSIONS[r]} for name, (perm, _) in SERVICES.items()}
-    assert all(roles == {Role.ADMIN} for roles in granted.values())
+    assert granted == {name: SHARED.get(name, {Role.ADMIN}) for name in SERVICES}
