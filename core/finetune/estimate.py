@@ -68,6 +68,17 @@ def _priced(
     session: Session, entry: CatalogueEntry, hyperparameters: Hyperparameters, examples: int, billed: int
 ) -> CostEstimate:
     epochs = hyperparameters.epochs or cookbook.default_epochs(examples)
-    listed = PriceBook.load(session).lookup(entry.model)
-    price = listed.training_per_1m if listed and listed.training_per_1m is not None else entry.training_per_1m
+    price = training_price(session, entry)
     return CostEstimate(examples, billed, epochs, price, cookbook.training_cost(billed, epochs, price))
+
+
+def training_price(session: Session, entry: CatalogueEntry) -> float | None:
+    """USD per million trained tokens: the price table's row for the model, else the catalogue's reference."""
+    listed = PriceBook.load(session).lookup(entry.model)
+    return listed.training_per_1m if listed and listed.training_per_1m is not None else entry.training_per_1m
+
+
+def actual_cost(session: Session, entry: CatalogueEntry, trained_tokens: int | None) -> float | None:
+    """What a finished job cost, from the tokens the provider says it trained on."""
+    price = training_price(session, entry)
+    return None if price is None or trained_tokens is None else trained_tokens * price / 1_000_000

@@ -177,6 +177,10 @@ class Provider(ABC):
     def create_job(self, spec: JobSpec) -> str:
         """Start training; return the provider's job id."""
 
+    def find_job(self, job_id: int) -> str | None:
+        """The provider's job already created for our job `job_id` (a crash between create and store), if any."""
+        return None
+
     @abstractmethod
     def get_status(self, external_id: str) -> JobState: ...
 
@@ -195,6 +199,10 @@ class Provider(ABC):
 
     def resume(self, external_id: str) -> None:
         raise ProviderError(f"{self.name} cannot resume a fine-tuning job", provider=self.name)
+
+    def result_metrics(self, external_id: str) -> list[ProviderEvent]:
+        """Per-step metrics the finished job published besides its events (e.g. a result file)."""
+        return []
 
     def result_model(self, external_id: str) -> str | None:
         """The tuned model's id once the job succeeded (None before)."""
