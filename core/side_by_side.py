@@ -2,7 +2,7 @@
 
 In: a session, the acting principal, the settings that hold provider credentials, two registry model names and
 the prompts — the validation split of a dataset version (`validation_prompts`) or typed questions
-(`typed_prompts`). Out: `run_pairs()` returns one `Pair` per prompt with both answers (or, per side, the
+(`typed_prompts`); `comparison_datasets()` lists the versions that have one. Out: `run_pairs()` returns one `Pair` per prompt with both answers (or, per side, the
 reason there is none); `record_vote()` stores a judged pair in `preference_vote` (winner `a`, `b` or `tie`),
 where the DPO export picks it up (the prompt ends with a user turn; the winner's answer is preferred);
 `vote_tally()` counts the votes between two models.
@@ -15,6 +15,7 @@ of the app's users, so nothing is logged as an interaction. Running and voting n
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -119,6 +120,23 @@ def validation_prompts(
     return prompts
 
 
+def comparison_datasets(*, session: Session, principal: Principal, limit: int = 100) -> list[tuple[int, str]]:
+    """The newest dataset versions that have a validation split, as (id, "name vN") for a picker."""
+    require(principal, Permission.RATE)
+    has_validation = (
+        select(DatasetMember.dataset_version_id)
+        .where(DatasetMember.dataset_version_id == DatasetVersion.id, DatasetMember.split == VALIDATION)
+        .exists()
+    )
+    rows = session.execute(
+        select(DatasetVersion.id, DatasetVersion.name, DatasetVersion.version)
+        .where(has_validation)
+        .order_by(DatasetVersion.created_at.desc(), DatasetVersion.id.desc())
+        .limit(limit)
+    )
+    return [(version_id, f"{name} v{version}") for version_id, name, version in rows]
+
+
 def typed_prompts(texts: Sequence[str], *, system_prompt: str | None = None) -> list[Prompt]:
     """One prompt per non-blank text (a question per line in the UI), after an optional system prompt."""
     questions = [text.strip() for text in texts if text.strip()]
@@ -207,9 +225,11 @@ def run_pairs(
     model_a: str,
     model_b: str,
     prompts: Sequence[Prompt],
+    shuffle: random.Random | None = None,
 ) -> list[Pair]:
     """Both models' answers to every prompt (a few calls at a time); an unreachable model fails its side
-    of each pair with the reason, never the whole run."""
+    of each pair with the reason, never the whole run. With `shuffle`, each pair's seats are drawn at random,
+    so a blind reviewer cannot learn which side is which model."""
     require(principal, Permission.RATE)
     if model_a == model_b:
         raise InputError("pick two different models to compare")
@@ -229,7 +249,9 @@ def run_pairs(
     with ThreadPoolExecutor(max_workers=CALLS_AT_ONCE) as pool:
         futures = [(pool.submit(answer, model_a, p), pool.submit(answer, model_b, p)) for p in prompts]
         pairs = [
-            Pair(prompt, model_a, a.result(), model_b, b.result())
+            Pair(prompt, model_b, b.result(), model_a, a.result())
+            if shuffle is not None and shuffle.random() < 0.5
+            else Pair(prompt, model_a, a.result(), model_b, b.result())
             for prompt, (a, b) in zip(prompts, futures, strict=True)
         ]
     audit.record(

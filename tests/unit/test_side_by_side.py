@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 
 import pytest
@@ -116,6 +117,8 @@ def test_validation_prompts_end_with_the_user_turn_and_keep_the_reference(sessio
     with pytest.raises(NotFound):
         side_by_side.validation_prompts(session=session, principal=REVIEWER, dataset_version_id=999)
     empty = dataset_version(session, "empty")
+    choices = side_by_side.comparison_datasets(session=session, principal=REVIEWER)
+    assert choices == [(version.id, "cycle-faq v1")]
     with pytest.raises(InputError, match="no validation examples"):
         side_by_side.validation_prompts(session=session, principal=REVIEWER, dataset_version_id=empty.id)
 
@@ -201,3 +204,34 @@ def test_viewers_may_neither_run_nor_vote(session: Session, caller: Caller, upst
         side_by_side.record_vote(session=session, principal=VIEWER, pair=pair, winner="a")
     assert session.scalars(select(PreferenceVote)).all() == []
     assert upstream.requests and len(upstream.requests) == 2  # the viewer's run sent nothing
+
+
+class Coin(random.Random):
+    """Heads, tails, heads, … (seat swaps on every other pair)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flips = 0
+
+    def random(self) -> float:
+        self.flips += 1
+        return 0.0 if self.flips % 2 else 0.9
+
+
+def test_blind_runs_draw_the_seats_per_pair(session: Session, caller: Caller, upstream: FakeUpstream) -> None:
+    base_model(session, "gpt-4.1-mini")
+    base_model(session, "bloom-qwen", provider="local", endpoint=upstream.base_url, status="candidate")
+    prompts = side_by_side.typed_prompts(["one", "two"])
+    pairs = side_by_side.run_pairs(
+        session=session,
+        principal=REVIEWER,
+        caller=caller,
+        model_a="gpt-4.1-mini",
+        model_b="bloom-qwen",
+        prompts=prompts,
+        shuffle=Coin(),
+    )
+    assert [(p.model_a, p.model_b, p.prompt.question) for p in pairs] == [
+        ("bloom-qwen", "gpt-4.1-mini", "one"),
+        ("gpt-4.1-mini", "bloom-qwen", "two"),
+    ]
