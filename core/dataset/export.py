@@ -53,32 +53,36 @@ class ExportedFile:
     examples: int
 
 
-# -- one line per example ---------------------------------------------------------------------------------
+# -- one line per example (the stored messages carry no system prompt; the version holds it once) -----------
 
 
-def openai_line(messages: list[dict[str, Any]]) -> bytes:
-    return orjson.dumps({"messages": messages}) + b"\n"
+def with_system(system_prompt: str | None, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"role": "system", "content": system_prompt}, *messages] if system_prompt else messages
 
 
-def vertex_line(messages: list[dict[str, Any]]) -> bytes:
-    system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
-    contents = [
+def openai_line(system_prompt: str | None, messages: list[dict[str, Any]]) -> bytes:
+    return orjson.dumps({"messages": with_system(system_prompt, messages)}) + b"\n"
+
+
+def vertex_line(system_prompt: str | None, messages: list[dict[str, Any]]) -> bytes:
+    record: dict[str, Any] = {}
+    if system_prompt:
+        record["systemInstruction"] = {"role": "system", "parts": [{"text": system_prompt}]}
+    record["contents"] = [
         {"role": _VERTEX_ROLES[m["role"]], "parts": [{"text": m["content"]}]}
         for m in messages
         if m["role"] in _VERTEX_ROLES
     ]
-    record: dict[str, Any] = {}
-    if system:
-        record["systemInstruction"] = {"role": "system", "parts": [{"text": system}]}
-    record["contents"] = contents
     return orjson.dumps(record) + b"\n"
 
 
-def dpo_line(prompt: list[dict[str, Any]], preferred: str, non_preferred: str) -> bytes:
+def dpo_line(
+    system_prompt: str | None, prompt: list[dict[str, Any]], preferred: str, non_preferred: str
+) -> bytes:
     return (
         orjson.dumps(
             {
-                "input": {"messages": prompt},
+                "input": {"messages": with_system(system_prompt, prompt)},
                 "preferred_output": [{"role": "assistant", "content": preferred}],
                 "non_preferred_output": [{"role": "assistant", "content": non_preferred}],
             }
@@ -105,7 +109,7 @@ def export_version(
     """Write one training file of a dataset version to `out`; audited."""
     require(principal, Permission.MANAGE_DATASETS)
     version = _version(session, version_id)
-    lines = _checked(iter_lines(session, version.id, fmt, split), version, fmt)
+    lines = _checked(iter_lines(session, version, fmt, split), version, fmt)
     out.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     examples = 0
@@ -132,14 +136,16 @@ def export_bytes(
     """The same file as `export_version` writes, in memory (for a download button); audited."""
     require(principal, Permission.MANAGE_DATASETS)
     version = _version(session, version_id)
-    data = b"".join(_checked(iter_lines(session, version.id, fmt, split), version, fmt))
+    data = b"".join(_checked(iter_lines(session, version, fmt, split), version, fmt))
     if not data:
         raise InputError(f"{_label(version)} has no {fmt} examples{_in(split)} to export")
     _audit(session, principal, version, fmt, split, data.count(b"\n"), destination="download")
     return data
 
 
-def iter_lines(session: Session, version_id: int, fmt: Format, split: Split | None) -> Iterator[bytes]:
+def iter_lines(
+    session: Session, version: DatasetVersion, fmt: Format, split: Split | None
+) -> Iterator[bytes]:
     """The file's lines in order, read from the frozen rows a batch at a time."""
     if fmt not in FORMATS:
         raise InputError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -147,21 +153,21 @@ def iter_lines(session: Session, version_id: int, fmt: Format, split: Split | No
         raise InputError(f"unknown split {split!r}; choose train or validation")
     if fmt == "openai-dpo":
         pairs = select(DatasetPair.messages, DatasetPair.preferred, DatasetPair.non_preferred).where(
-            DatasetPair.dataset_version_id == version_id
+            DatasetPair.dataset_version_id == version.id
         )
         if split is not None:
             pairs = pairs.where(DatasetPair.split == split)
         for prompt, preferred, non_preferred in _stream(session, pairs.order_by(DatasetPair.position)):
-            yield dpo_line(prompt, preferred, non_preferred)
+            yield dpo_line(version.system_prompt, prompt, preferred, non_preferred)
         return
     write = SFT_WRITERS[fmt]
     members = select(DatasetMember.messages).where(
-        DatasetMember.dataset_version_id == version_id, DatasetMember.messages.is_not(None)
+        DatasetMember.dataset_version_id == version.id, DatasetMember.messages.is_not(None)
     )
     if split is not None:
         members = members.where(DatasetMember.split == split)
     for (messages,) in _stream(session, members.order_by(DatasetMember.position)):
-        yield write(messages)
+        yield write(version.system_prompt, messages)
 
 
 def texts_of(line: bytes) -> Iterator[str]:
