@@ -33,6 +33,8 @@ TOKENS_PER_NAME = 1
 REPLY_PRIMING_TOKENS = 3
 # Keys whose values are not text the model reads (`weight` only switches training on a message off).
 _UNCOUNTED_KEYS = frozenset({"weight"})
+# Below this many new texts a plain loop beats starting a thread pool.
+_THREADED_BATCH = 256
 _load_lock = threading.Lock()
 
 
@@ -132,7 +134,10 @@ class TokenCounter:
         new = list({text: None for text in texts if text not in self._known})
         if not new:
             return
-        encoded = self.encoding.encode_ordinary_batch(new, num_threads=self.threads)
+        if len(new) < _THREADED_BATCH:
+            encoded = [self.encoding.encode_ordinary(text) for text in new]
+        else:
+            encoded = self.encoding.encode_ordinary_batch(new, num_threads=self.threads)
         self._known.update(zip(new, map(len, encoded), strict=True))
 
 

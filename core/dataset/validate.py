@@ -35,7 +35,7 @@ import orjson
 from sqlalchemy.orm import Session
 
 from core.dataset import estimate
-from core.dataset.tokens import TokenCounter, Tokenizer, tokenizer_for
+from core.dataset.tokens import TokenCounter, Tokenizer, base_model, tokenizer_for
 from core.errors import InputError
 from core.prices import PriceBook
 
@@ -113,8 +113,11 @@ def validate_file(
 
 
 def training_price(model: str | None, *, session: Session) -> float | None:
-    """The model's training price per 1M tokens from the price table, or None when it has none."""
-    price = PriceBook.load(session).lookup(model)
+    """The training price per 1M tokens from the price table, or None when it has none.
+
+    Training a fine-tuned model (`ft:BASE:…`) further is billed at its base model's training price.
+    """
+    price = PriceBook.load(session).lookup(base_model(model))
     return price.training_per_1m if price else None
 
 
