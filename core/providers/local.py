@@ -314,10 +314,11 @@ def _process_alive(folder: RunFolder, status: RunStatus) -> bool:
         return False
     except PermissionError:
         return True
-    command_line = Path(f"/proc/{pid}/cmdline")
-    if command_line.exists():  # a recycled pid belongs to another program
-        return TRAIN_MODULE in command_line.read_bytes().decode(errors="replace")
-    return True
+    try:  # a recycled pid belongs to another program (empty while a process is being set up)
+        command_line = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return True
+    return not command_line or TRAIN_MODULE in command_line
 
 
 def _estimated_finish(status: RunStatus) -> datetime | None:
