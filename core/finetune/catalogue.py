@@ -150,7 +150,8 @@ def check_launchable(provider: str, model: str, *, today: date, method: str = "s
         raise ModelUnavailableError(f"{entry.label} cannot be fine-tuned: {entry.note}", provider=provider)
     if entry.retires_on is not None and today >= entry.retires_on:
         raise ModelUnavailableError(
-            f"{entry.label} was retired on {entry.retires_on.isoformat()}; choose another base model",
+            f"{entry.label} was retired on {entry.retires_on.isoformat()} (models tuned from it stopped serving "
+            "too); choose another base model",
             provider=provider,
         )
     if entry.no_new_jobs_after is not None and today > entry.no_new_jobs_after:

@@ -89,6 +89,10 @@ def plan_launch(
 ) -> LaunchPlan:
     """Check a launch request without writing anything; raise the error that would refuse it."""
     require(principal, Permission.MANAGE_FINETUNES)
+    if request.provider not in catalogue.PROVIDERS:
+        raise InputError(
+            f"unknown provider {request.provider!r}; choose one of: {', '.join(catalogue.PROVIDERS)}"
+        )
     if request.method not in METHODS:
         raise InputError(f"unknown method {request.method!r}; choose sft or dpo")
     entry = catalogue.check_launchable(
@@ -264,6 +268,19 @@ def job_events(
             .limit(min(limit, MAX_PAGE_SIZE))
         )
     )
+
+
+def latest_events(*, session: Session, principal: Principal, job_id: int, limit: int = 50) -> list[JobEvent]:
+    """The job's newest `limit` events, oldest first (for a status summary)."""
+    require(principal, Permission.VIEW_METRICS)
+    _job(session, job_id)
+    newest = session.scalars(
+        select(JobEvent)
+        .where(JobEvent.job_id == job_id)
+        .order_by(JobEvent.id.desc())
+        .limit(min(limit, MAX_PAGE_SIZE))
+    )
+    return list(newest)[::-1]
 
 
 def job_dict(job: FinetuneJob) -> dict[str, Any]:
