@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit, registry
@@ -228,6 +229,8 @@ class Worker:
         details["provider"] = {k: v for k, v in state.details.items() if k != "result_files"}
         if state.endpoint:
             details["endpoint"] = state.endpoint
+        if state.estimated_finish:
+            details["estimated_finish"] = state.estimated_finish.isoformat()
         job.details = details
         job.raw_status = state.raw_status
         now = self.clock()
@@ -278,19 +281,22 @@ class Worker:
             if event.external_id in seen:
                 continue
             seen.add(event.external_id)
-            session.add(
-                JobEvent(
-                    job_id=job.id,
-                    external_id=event.external_id,
-                    ts=event.ts,
-                    level=event.level,
-                    message=event.message,
-                    step=event.step,
-                    train_loss=event.train_loss,
-                    valid_loss=event.valid_loss,
-                    accuracy=event.accuracy,
-                )
+            row = JobEvent(
+                job_id=job.id,
+                external_id=event.external_id,
+                ts=event.ts,
+                level=event.level,
+                message=event.message,
+                step=event.step,
+                train_loss=event.train_loss,
+                valid_loss=event.valid_loss,
+                accuracy=event.accuracy,
             )
+            try:  # a trainer process may store the same event itself at this very moment
+                with session.begin_nested():
+                    session.add(row)
+            except IntegrityError:
+                continue
 
     def _failed_call(self, session: Session, job: FinetuneJob, exc: Exception) -> None:
         """Keep the job and retry later, or fail it when the provider rejected what we submitted."""
