@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,8 @@ TOKENS_PER_NAME = 1
 REPLY_PRIMING_TOKENS = 3
 # Keys whose values are not text the model reads (`weight` only switches training on a message off).
 _UNCOUNTED_KEYS = frozenset({"weight"})
-# Below this many new texts a plain loop beats starting a thread pool.
-_THREADED_BATCH = 256
+# Below this many new texts one thread beats starting a pool; above it, each thread encodes one slice.
+_THREADED_BATCH = 2_000
 _load_lock = threading.Lock()
 
 
@@ -105,40 +106,49 @@ class TokenCounter:
     and summing per example is several times faster than encoding every value of every message.
     """
 
-    def __init__(self, encoding: tiktoken.Encoding, *, threads: int = 4) -> None:
+    def __init__(self, encoding: tiktoken.Encoding, *, threads: int | None = None) -> None:
         self.encoding = encoding
-        self.threads = threads
+        self.threads = max(1, threads if threads is not None else min(4, len(os.sched_getaffinity(0))))
         self._known: dict[str, int] = {}
 
     def count(self, examples: Iterable[Sequence[dict[str, Any]]]) -> list[int]:
         prepared = [self._example_texts(messages) for messages in examples]
         self._encode_new(text for texts, _ in prepared for text in texts)
         known = self._known
-        return [fixed + sum(known[text] for text in texts) for texts, fixed in prepared]
+        return [fixed + sum(map(known.__getitem__, texts)) for texts, fixed in prepared]
 
     @staticmethod
     def _example_texts(messages: Sequence[dict[str, Any]]) -> tuple[list[str], int]:
         texts: list[str] = []
-        fixed = REPLY_PRIMING_TOKENS
+        fixed = REPLY_PRIMING_TOKENS + TOKENS_PER_MESSAGE * len(messages)
         for message in messages:
-            fixed += TOKENS_PER_MESSAGE
             for key, value in message.items():
-                if key in _UNCOUNTED_KEYS or value is None:
-                    continue
-                if key == "name":
-                    fixed += TOKENS_PER_NAME
-                texts.extend(_value_texts(key, value))
+                if type(value) is str:
+                    texts.append(value)
+                elif value is not None and key not in _UNCOUNTED_KEYS:
+                    texts.extend(_value_texts(key, value))
+            if message.get("name") is not None:
+                fixed += TOKENS_PER_NAME
         return texts, fixed
 
     def _encode_new(self, texts: Iterable[str]) -> None:
         new = list({text: None for text in texts if text not in self._known})
         if not new:
             return
-        if len(new) < _THREADED_BATCH:
-            encoded = [self.encoding.encode_ordinary(text) for text in new]
+        slices = (
+            [new[i :: self.threads] for i in range(self.threads)] if len(new) >= _THREADED_BATCH else [new]
+        )
+        if len(slices) == 1:
+            counts = [self._lengths(new)]
         else:
-            encoded = self.encoding.encode_ordinary_batch(new, num_threads=self.threads)
-        self._known.update(zip(new, map(len, encoded), strict=True))
+            with ThreadPoolExecutor(len(slices)) as pool:
+                counts = list(pool.map(self._lengths, slices))
+        for part, lengths in zip(slices, counts, strict=True):
+            self._known.update(zip(part, lengths, strict=True))
+
+    def _lengths(self, texts: list[str]) -> list[int]:
+        encode = self.encoding.encode_ordinary  # releases the GIL while it tokenizes
+        return [len(encode(text)) for text in texts]
 
 
 def _value_texts(key: str, value: Any) -> list[str]:

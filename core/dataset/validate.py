@@ -177,13 +177,29 @@ def check_example(raw: bytes) -> tuple[list[dict[str, Any]] | None, set[str]]:
     found: set[str] = set()
     has_assistant = False
     for message in messages:
-        if not isinstance(message, dict):
+        if _plain_message(message):  # the common case, checked without building anything
+            has_assistant = has_assistant or message["role"] == "assistant"
+        elif not isinstance(message, dict):
             found.add("data_type")
-            continue
-        has_assistant = _check_message(message, found) or has_assistant
+        else:
+            has_assistant = _check_message(message, found) or has_assistant
     if not has_assistant:
         found.add("example_missing_assistant_message")
     return messages, found
+
+
+def _plain_message(message: Any) -> bool:
+    """A `{"role": <known role>, "content": <non-blank text>}` message: valid without further checks."""
+    if type(message) is not dict or len(message) != 2:
+        return False
+    role, content = message.get("role"), message.get("content")
+    return (
+        type(role) is str
+        and role in ROLES
+        and type(content) is str
+        and bool(content)
+        and not content.isspace()
+    )
 
 
 def _check_message(message: dict[str, Any], found: set[str]) -> bool:
@@ -216,7 +232,7 @@ def _calls_tools(message: dict[str, Any]) -> bool:
 
 def _has_content(content: Any) -> bool:
     if isinstance(content, str):
-        return bool(content.strip())
+        return bool(content) and not content.isspace()
     if isinstance(content, list):
         return bool(content) and all(
             isinstance(part, dict) and isinstance(part.get("type"), str) for part in content
