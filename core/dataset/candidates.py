@@ -133,8 +133,10 @@ def iter_examples(
     *,
     newest_first: bool = False,
     limit: int | None = None,
+    scrub: bool = True,
 ) -> Iterator[Example]:
-    """Shaped examples of a resolved spec, a batch at a time (see the module docstring)."""
+    """Shaped examples of a resolved spec, a batch at a time (see the module docstring). `scrub=False` skips
+    the personal-data pass for checks that only need the examples' shape."""
     order = (
         (Interaction.created_at.desc(), Interaction.id.desc())
         if newest_first
@@ -158,7 +160,7 @@ def iter_examples(
     rows = session.execute(statement.execution_options(yield_per=BATCH))
     for batch in rows.partitions():
         topics = primary_topics(session, [row.id for row in batch])
-        shaped = [_shape(row, topics.get(row.id, NO_TOPIC), shaping) for row in batch]
+        shaped = [_shape(row, topics.get(row.id, NO_TOPIC), shaping, scrub) for row in batch]
         yield from fit_budget([e for e in shaped if e is not None], spec, counter, shaping)
 
 
@@ -180,7 +182,7 @@ def _rank(topic: str) -> int:
     return _TOPIC_ORDER.get(topic, len(_TOPIC_ORDER))
 
 
-def _shape(row: Any, topic: str, shaping: Shaping) -> Example | None:
+def _shape(row: Any, topic: str, shaping: Shaping, scrub: bool) -> Example | None:
     shaping.candidates += 1
     turns = conversation_turns(row.messages, row.user_message, row.assistant_message)
     if turns is None:
@@ -192,11 +194,7 @@ def _shape(row: Any, topic: str, shaping: Shaping) -> Example | None:
     if replaced:
         shaping.ideal_answers += 1
         turns[-1] = {"role": "assistant", "content": ideal}
-    scrubbed_any = False
-    for turn in turns:
-        turn["content"], found = privacy.scrub(turn["content"])
-        scrubbed_any = scrubbed_any or bool(found)
-    if scrubbed_any:
+    if scrub and scrub_turns(turns):
         shaping.pii_scrubbed += 1
     return Example(
         interaction_id=row.id,
@@ -204,9 +202,18 @@ def _shape(row: Any, topic: str, shaping: Shaping) -> Example | None:
         created_at=row.created_at,
         topic=topic,
         messages=turns,
-        original_answer=privacy.scrub(original)[0] if replaced else None,
+        original_answer=(privacy.scrub(original)[0] if scrub else original) if replaced else None,
         tokens=0,
     )
+
+
+def scrub_turns(turns: list[Message]) -> bool:
+    """Scrub every turn in place; whether any held personal data."""
+    found_any = False
+    for turn in turns:
+        turn["content"], found = privacy.scrub(turn["content"])
+        found_any = found_any or bool(found)
+    return found_any
 
 
 def conversation_turns(messages: Any, question: str, answer: str) -> list[Message] | None:

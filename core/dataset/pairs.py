@@ -30,6 +30,7 @@ from core.dataset.candidates import (
     fit_budget,
     normal,
     scope_filter,
+    scrub_turns,
 )
 from core.dataset.spec import DatasetSpec
 from core.dataset.tokens import TokenCounter
@@ -134,6 +135,5 @@ def _scrubbed(interaction_id: str | None, messages: Any, question: str, answer: 
     turns = conversation_turns(messages, question, answer)
     if turns is None:
         return None
-    for turn in turns:
-        turn["content"] = privacy.scrub(turn["content"])[0]
+    scrub_turns(turns)
     return Example(interaction_id or "", None, None, NO_TOPIC, turns, None, 0)
