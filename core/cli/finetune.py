@@ -1,4 +1,4 @@
-"""CLI commands for fine-tuning: `finetune launch / status / list / cancel` and `worker`.
+"""CLI commands for fine-tuning: `finetune launch / status / list / cancel / pause / resume` and `worker`.
 
 In: typer arguments. Out: through `core.cli.output.emit` — with `--json` one JSON object: `launch`, `status`
 and `cancel` print the job (`id`, `provider`, `base_model`, `method`, `status`, `raw_status`, `external_id`,
@@ -145,6 +145,26 @@ def cancel_command(job_id: int = JOB_ID, as_json: bool = JSON_OPTION) -> None:
     """Cancel a job (at the provider too when it was submitted)."""
     with session_scope(ready_engine()) as session:
         job = jobs.cancel_job(
+            session=session, principal=cli_principal(), job_id=job_id, settings=get_settings()
+        )
+        emit(jobs.job_dict(job), as_json, _line)
+
+
+@app.command("pause")
+def pause_command(job_id: int = JOB_ID, as_json: bool = JSON_OPTION) -> None:
+    """Pause a running job (OpenAI); `resume` carries on from where it stopped."""
+    with session_scope(ready_engine()) as session:
+        job = jobs.pause_job(
+            session=session, principal=cli_principal(), job_id=job_id, settings=get_settings()
+        )
+        emit(jobs.job_dict(job), as_json, _line)
+
+
+@app.command("resume")
+def resume_command(job_id: int = JOB_ID, as_json: bool = JSON_OPTION) -> None:
+    """Resume a paused job."""
+    with session_scope(ready_engine()) as session:
+        job = jobs.resume_job(
             session=session, principal=cli_principal(), job_id=job_id, settings=get_settings()
         )
         emit(jobs.job_dict(job), as_json, _line)

@@ -219,6 +219,37 @@ def cancel_job(*, session: Session, principal: Principal, job_id: int, settings:
     return job
 
 
+def pause_job(*, session: Session, principal: Principal, job_id: int, settings: Settings) -> FinetuneJob:
+    """Pause a running job at a provider that supports it (OpenAI); `resume_job` carries on."""
+    return _pause_or_resume(session, principal, job_id, settings, pause=True)
+
+
+def resume_job(*, session: Session, principal: Principal, job_id: int, settings: Settings) -> FinetuneJob:
+    return _pause_or_resume(session, principal, job_id, settings, pause=False)
+
+
+def _pause_or_resume(
+    session: Session, principal: Principal, job_id: int, settings: Settings, *, pause: bool
+) -> FinetuneJob:
+    require(principal, Permission.MANAGE_FINETUNES)
+    job = _job(session, job_id)
+    verb = "pause" if pause else "resume"
+    if job.external_id is None or JobStatus(job.status).finished:
+        raise InputError(f"job {job.id} is {job.status}; only a submitted, unfinished job can {verb}")
+    provider = get_provider(job.provider, settings)
+    if pause:
+        provider.pause(job.external_id)
+    else:
+        provider.resume(job.external_id)
+    now = audit.utcnow()
+    job.status = (JobStatus.PAUSED if pause else JobStatus.RUNNING).value
+    job.updated_at = now
+    job.next_poll_at = now
+    audit.record(session, principal, f"finetune.{verb}", f"job:{job.id}", external_id=job.external_id)
+    session.commit()
+    return job
+
+
 def list_jobs(
     *,
     session: Session,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.auth import Principal
 from core.config import Settings
+from core.errors import InputError
 from core.finetune import jobs
 from core.finetune.worker import Worker
 from core.models import AuditLog, FinetuneJob, JobEvent, RegisteredModel
@@ -180,3 +181,25 @@ def test_result_csv_plain_or_base64() -> None:
         (event,) = parse_result_csv(content, "file-1")
         assert (event.step, event.train_loss, event.valid_loss, event.accuracy) == (1, 0.5, 0.6, 0.9)
     assert parse_result_csv(b"\x00garbage", "file-2") == []
+
+
+def test_pause_and_resume(engine: Engine, session: Session, ft_settings: Settings, admin: Principal) -> None:
+    make_version(session)
+    job = launch(session, ft_settings, admin)
+    with pytest.raises(InputError, match="only a submitted, unfinished job can pause"):
+        jobs.pause_job(session=session, principal=admin, job_id=job.id, settings=ft_settings)
+    clock = Clock()
+    worker = Worker(engine=engine, settings=ft_settings, clock=clock)
+    worker.run_once()
+    session.expire_all()
+    assert (
+        jobs.pause_job(session=session, principal=admin, job_id=job.id, settings=ft_settings).status
+        == "paused"
+    )
+    clock.advance(11)
+    worker.run_once()
+    session.expire_all()
+    paused = session.get(FinetuneJob, job.id)
+    assert paused is not None and paused.status == "paused" and paused.next_poll_at is not None
+    jobs.resume_job(session=session, principal=admin, job_id=job.id, settings=ft_settings)
+    assert drive(worker, clock, session, job.id).status == "succeeded"
