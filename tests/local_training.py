@@ -4,26 +4,31 @@ local job row, a wait for a run to finish, and the skip-or-fail rule for the `lo
 In: folders, a session, a provider. Out: `build_tiny_model(folder)` saves a two-layer Llama with a 32-wide
 hidden state and a word-level tokenizer trained on a few sentences (loadable with `AutoModelForCausalLM` /
 `AutoTokenizer`); `chat_lines()` gives JSONL lines in the training export's format; `make_job()` adds a
-committed `finetune_job` row; `wait_until_finished()` polls the provider like the worker does.
+committed `finetune_job` row; `wait_until_finished()` polls the provider like the worker does; `train_and_check()` is the whole
+successful run, shared by the SQLite and PostgreSQL tiers.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import os
 import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import utcnow
-from core.models import FinetuneJob
-from core.providers.base import JobState
+from core.finetune.local_train import load_model
+from core.models import FinetuneJob, JobEvent
+from core.providers.base import Hyperparameters, JobSpec, JobState, JobStatus, TrainingFiles
 from core.providers.local import LocalProvider
 from tests.registry_data import dataset_version
 
+QUICK = Hyperparameters(max_steps=12, learning_rate_multiplier=100, lora_rank=8, batch_size=4)
 LOCAL_EXTRA = ("torch", "transformers", "peft", "trl", "datasets", "accelerate")
 
 CHAT_TEMPLATE = (
@@ -134,3 +139,76 @@ def wait_until_finished(provider: LocalProvider, external_id: str, *, limit_seco
         time.sleep(0.5)
     provider.cancel(external_id)
     raise AssertionError(f"{external_id} did not finish within {limit_seconds} s")
+
+
+def chat_files(folder: Path, train: list[str], validation: list[str] | None = None) -> TrainingFiles:
+    (folder / "train.jsonl").write_text("\n".join(train) + "\n")
+    if validation:
+        (folder / "validation.jsonl").write_text("\n".join(validation) + "\n")
+    return TrainingFiles(
+        folder / "train.jsonl", folder / "validation.jsonl" if validation else None, "openai"
+    )
+
+
+def launch(
+    provider: LocalProvider,
+    session: Session,
+    files: TrainingFiles,
+    *,
+    base_model: str,
+    hyperparameters: Hyperparameters = QUICK,
+) -> tuple[int, str]:
+    job = make_job(session, base_model=base_model)
+    remote = provider.upload(files, job_id=job.id)
+    spec = JobSpec(job.id, base_model, "sft", remote, hyperparameters, seed=7)
+    return job.id, provider.create_job(spec)
+
+
+def job_events(session: Session, job_id: int) -> list[JobEvent]:
+    session.expire_all()
+    return list(session.scalars(select(JobEvent).where(JobEvent.job_id == job_id).order_by(JobEvent.id)))
+
+
+def train_and_check(provider: LocalProvider, session: Session, tiny_model: Path, tmp_path: Path) -> None:
+    """Train the tiny model for 12 steps through the provider and check everything the run leaves behind."""
+    files = chat_files(tmp_path, chat_lines(repeat=2), chat_lines())
+    job_id, external_id = launch(provider, session, files, base_model=str(tiny_model))
+    assert external_id == f"job-{job_id}"
+    assert provider.create_job(
+        JobSpec(job_id, str(tiny_model), "sft", provider.upload(files, job_id=job_id))
+    ) == (external_id)  # a retried submit starts no second process
+
+    state = wait_until_finished(provider, external_id)
+
+    assert state.status is JobStatus.SUCCEEDED, state.error
+    assert state.fine_tuned_model == f"tiny-llama-job-{job_id}"
+    assert state.endpoint == provider.serve_base_url
+    assert state.trained_tokens and state.trained_tokens > 0
+    adapter, merged = Path(state.details["adapter_path"]), Path(state.details["merged_path"])
+    assert (adapter / "adapter_config.json").is_file() and (adapter / "adapter_model.safetensors").is_file()
+    assert (adapter / "tokenizer.json").is_file() and (merged / "model.safetensors").is_file()
+    assert (
+        state.details["serve_command"] == f"vllm serve {merged} --served-model-name {state.fine_tuned_model}"
+    )
+
+    events = job_events(session, job_id)
+    train_losses = [e.train_loss for e in events if e.train_loss is not None]
+    valid_losses = [e.valid_loss for e in events if e.valid_loss is not None]
+    assert len(train_losses) == 12 and all(math.isfinite(loss) for loss in train_losses)
+    assert [e.step for e in events if e.train_loss is not None] == list(range(1, 13))
+    assert len(valid_losses) >= 2 and valid_losses[-1] < valid_losses[0]  # it learned something
+    assert events[-1].message.startswith("Training finished")
+    assert [e.external_id for e in provider.list_events(external_id)] == [e.external_id for e in events]
+
+    checkpoints = provider.list_checkpoints(external_id)
+    assert checkpoints and checkpoints[-1].step == 12 and "train_loss" in checkpoints[-1].metrics
+
+    from peft import PeftModel  # the adapter loads onto its base model and answers
+
+    base, tokenizer = load_model(str(tiny_model))
+    model = PeftModel.from_pretrained(base, str(adapter))
+    prompt = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "what is pms ?"}], add_generation_prompt=True, return_tensors="pt"
+    )
+    output = model.generate(**prompt, max_new_tokens=3, do_sample=False)
+    assert output.shape[-1] > prompt["input_ids"].shape[-1]

@@ -6,13 +6,11 @@ Skipped without the `local` extra, mandatory with REQUIRE_LOCAL_TRAINING=1 (CI).
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.local_training import require_local_extra
@@ -21,12 +19,17 @@ require_local_extra()
 
 from core.config import Settings  # noqa: E402
 from core.finetune.local_train import FALLBACK_CHAT_TEMPLATE, load_model  # noqa: E402
-from core.models import JobEvent  # noqa: E402
-from core.providers.base import Hyperparameters, JobSpec, JobStatus, TrainingFiles  # noqa: E402
+from core.providers.base import Hyperparameters, JobStatus  # noqa: E402
 from core.providers.local import LocalProvider  # noqa: E402
-from tests.local_training import build_tiny_model, chat_lines, make_job, wait_until_finished  # noqa: E402
-
-QUICK = Hyperparameters(max_steps=12, learning_rate_multiplier=100, lora_rank=8, batch_size=4)
+from tests.local_training import (  # noqa: E402
+    build_tiny_model,
+    chat_files,
+    chat_lines,
+    job_events,
+    launch,
+    train_and_check,
+    wait_until_finished,
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,86 +49,18 @@ def provider(settings: Settings, tmp_path: Path) -> LocalProvider:
     return LocalProvider.from_settings(local)
 
 
-def _chat_files(folder: Path, train: list[str], validation: list[str] | None = None) -> TrainingFiles:
-    (folder / "train.jsonl").write_text("\n".join(train) + "\n")
-    if validation:
-        (folder / "validation.jsonl").write_text("\n".join(validation) + "\n")
-    return TrainingFiles(
-        folder / "train.jsonl", folder / "validation.jsonl" if validation else None, "openai"
-    )
-
-
-def _launch(
-    provider: LocalProvider,
-    session: Session,
-    files: TrainingFiles,
-    *,
-    base_model: str,
-    hyperparameters: Hyperparameters = QUICK,
-) -> tuple[int, str]:
-    job = make_job(session, base_model=base_model)
-    remote = provider.upload(files, job_id=job.id)
-    spec = JobSpec(job.id, base_model, "sft", remote, hyperparameters, seed=7)
-    return job.id, provider.create_job(spec)
-
-
-def _events(session: Session, job_id: int) -> list[JobEvent]:
-    session.expire_all()
-    return list(session.scalars(select(JobEvent).where(JobEvent.job_id == job_id).order_by(JobEvent.id)))
-
-
 def test_trains_an_adapter_and_records_its_curves(
     provider: LocalProvider, session: Session, tiny_model: Path, tmp_path: Path
 ) -> None:
-    files = _chat_files(tmp_path, chat_lines(repeat=2), chat_lines())
-    job_id, external_id = _launch(provider, session, files, base_model=str(tiny_model))
-    assert external_id == f"job-{job_id}"
-    assert provider.create_job(
-        JobSpec(job_id, str(tiny_model), "sft", provider.upload(files, job_id=job_id))
-    ) == (external_id)  # a retried submit starts no second process
-
-    state = wait_until_finished(provider, external_id)
-
-    assert state.status is JobStatus.SUCCEEDED, state.error
-    assert state.fine_tuned_model == f"tiny-llama-job-{job_id}"
-    assert state.endpoint == provider.serve_base_url
-    assert state.trained_tokens and state.trained_tokens > 0
-    adapter, merged = Path(state.details["adapter_path"]), Path(state.details["merged_path"])
-    assert (adapter / "adapter_config.json").is_file() and (adapter / "adapter_model.safetensors").is_file()
-    assert (adapter / "tokenizer.json").is_file() and (merged / "model.safetensors").is_file()
-    assert (
-        state.details["serve_command"] == f"vllm serve {merged} --served-model-name {state.fine_tuned_model}"
-    )
-
-    events = _events(session, job_id)
-    train_losses = [e.train_loss for e in events if e.train_loss is not None]
-    valid_losses = [e.valid_loss for e in events if e.valid_loss is not None]
-    assert len(train_losses) == 12 and all(math.isfinite(loss) for loss in train_losses)
-    assert [e.step for e in events if e.train_loss is not None] == list(range(1, 13))
-    assert len(valid_losses) >= 2 and valid_losses[-1] < valid_losses[0]  # it learned something
-    assert events[-1].message.startswith("Training finished")
-    assert [e.external_id for e in provider.list_events(external_id)] == [e.external_id for e in events]
-
-    checkpoints = provider.list_checkpoints(external_id)
-    assert checkpoints and checkpoints[-1].step == 12 and "train_loss" in checkpoints[-1].metrics
-
-    from peft import PeftModel  # the adapter loads onto its base model and answers
-
-    base, tokenizer = load_model(str(tiny_model))
-    model = PeftModel.from_pretrained(base, str(adapter))
-    prompt = tokenizer.apply_chat_template(
-        [{"role": "user", "content": "what is pms ?"}], add_generation_prompt=True, return_tensors="pt"
-    )
-    output = model.generate(**prompt, max_new_tokens=3, do_sample=False)
-    assert output.shape[-1] > prompt["input_ids"].shape[-1]
+    train_and_check(provider, session, tiny_model, tmp_path)
 
 
 def test_cancel_stops_a_long_run_at_the_next_step(
     provider: LocalProvider, session: Session, tiny_model: Path, tmp_path: Path
 ) -> None:
     long_run = Hyperparameters(max_steps=100_000, lora_rank=4, batch_size=2)
-    files = _chat_files(tmp_path, chat_lines())
-    job_id, external_id = _launch(
+    files = chat_files(tmp_path, chat_lines())
+    job_id, external_id = launch(
         provider, session, files, base_model=str(tiny_model), hyperparameters=long_run
     )
     deadline = time.monotonic() + 180  # only a guard against a hang
@@ -138,29 +73,29 @@ def test_cancel_stops_a_long_run_at_the_next_step(
 
     assert state.status is JobStatus.CANCELLED and state.fine_tuned_model is None
     assert state.details["step"] < 100_000 and state.details["adapter_path"] is None
-    last = _events(session, job_id)[-1]
+    last = job_events(session, job_id)[-1]
     assert last.level == "warning" and last.message.startswith("Cancelled at step")
 
 
 def test_a_missing_model_folder_fails_the_job_with_a_clear_error(
     provider: LocalProvider, session: Session, tmp_path: Path
 ) -> None:
-    files = _chat_files(tmp_path, chat_lines())
-    job_id, external_id = _launch(provider, session, files, base_model=str(tmp_path / "no-such-model"))
+    files = chat_files(tmp_path, chat_lines())
+    job_id, external_id = launch(provider, session, files, base_model=str(tmp_path / "no-such-model"))
 
     state = wait_until_finished(provider, external_id)
 
     assert state.status is JobStatus.FAILED
     assert state.error == f"base model folder {tmp_path / 'no-such-model'} does not exist"
-    last = _events(session, job_id)[-1]
+    last = job_events(session, job_id)[-1]
     assert last.level == "error" and last.message == f"Training failed: {state.error}"
 
 
 def test_a_malformed_training_file_fails_the_job_naming_the_line(
     provider: LocalProvider, session: Session, tiny_model: Path, tmp_path: Path
 ) -> None:
-    files = _chat_files(tmp_path, [chat_lines()[0], '{"messages": [{"role": "user"'])
-    _, external_id = _launch(provider, session, files, base_model=str(tiny_model))
+    files = chat_files(tmp_path, [chat_lines()[0], '{"messages": [{"role": "user"'])
+    _, external_id = launch(provider, session, files, base_model=str(tiny_model))
 
     state = wait_until_finished(provider, external_id)
 
@@ -171,8 +106,8 @@ def test_a_malformed_training_file_fails_the_job_naming_the_line(
 def test_a_hub_model_missing_offline_fails_the_job_saying_where_it_looked(
     provider: LocalProvider, session: Session, tmp_path: Path
 ) -> None:
-    files = _chat_files(tmp_path, chat_lines())
-    _, external_id = _launch(provider, session, files, base_model="bloomtune-tests/no-such-model")
+    files = chat_files(tmp_path, chat_lines())
+    _, external_id = launch(provider, session, files, base_model="bloomtune-tests/no-such-model")
 
     state = wait_until_finished(provider, external_id)
 
