@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,5 +159,22 @@ def _value_texts(key: str, value: Any) -> list[str]:
         return [part["text"] for part in value if isinstance(part.get("text"), str)]
     try:
         return [orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()]
-    except (TypeError, orjson.JSONEncodeError):
-        return [str(value)]
+    except (TypeError, orjson.JSONEncodeError):  # nested deeper than orjson writes, or not JSON at all
+        return [" ".join(_leaves(value))]
+
+
+def _leaves(value: Any) -> Iterator[str]:
+    """The scalars inside a nested value as text, walked without recursion (an approximation for counting)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+            stack.extend(map(str, item))
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        else:
+            try:
+                yield str(item)
+            except ValueError:  # an integer too long to print
+                yield "0"

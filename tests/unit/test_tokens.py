@@ -122,3 +122,11 @@ def test_vocabularies_load_without_network() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_values_too_deep_for_json_are_still_counted() -> None:
+    deep: list[object] = []
+    for _ in range(5_000):
+        deep = [deep]
+    message = {"role": "assistant", "tool_calls": deep, "function_call": {"name": "f", "arguments": 10**5000}}
+    assert count_chat_tokens([message], encoding_for("gpt-4o")) > 3 + 3

@@ -257,3 +257,12 @@ def test_validate_file_reads_from_disk_and_refuses_a_missing_file(tmp_path: Path
         validate_file(tmp_path / "missing.jsonl")
     with pytest.raises(InputError, match="cannot read"):
         validate_file(tmp_path)
+
+
+@pytest.mark.parametrize("depth", [300, 1000, 1019, 1020, 5000])
+def test_deeply_nested_values_do_not_crash(depth: int) -> None:
+    calls = b'{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "tool_calls": ['
+    raw = calls + b"[" * depth + b"]" * depth + b"]}]}"
+    report = validate_lines([raw])
+    assert report.examples == 1
+    assert report.ok is (depth + 4 <= 1024)  # orjson reads 1,024 levels; deeper is not JSON we accept

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from core.dataset.validate import ERROR_KEYS, validate_lines
@@ -74,8 +74,16 @@ def test_message_shaped_objects(examples: list[dict[str, Any]], model: str | Non
 
 
 @given(st.integers(min_value=1, max_value=5000))
+@example(1000)  # deeper than orjson writes, shallower than it reads
 @settings(max_examples=20, deadline=None)
 def test_deep_nesting(depth: int) -> None:
     nested = b'{"messages": ' + b"[" * depth + b"]" * depth + b"}"
     content = b'{"messages": [{"role": "user", "content": ' + b"[" * depth + b"]" * depth + b"}]}"
-    assert_well_formed([nested, content, b"[" * depth])
+    calls = b'{"messages": [{"role": "assistant", "tool_calls": [' + b"[" * depth + b"]" * depth + b"]}]}"
+    name = (
+        b'{"messages": [{"role": "assistant", "content": "x", "name": '
+        + b'{"a":' * depth
+        + b"1"
+        + b"}" * depth
+    )
+    assert_well_formed([nested, content, calls, name + b"}]}", b"[" * depth])
