@@ -149,16 +149,25 @@ def _validate(spec: DatasetSpec, examples: list[Example]) -> None:
 
 
 def _stratified_split(examples: list[Example], share: float, seed: int) -> list[str]:
-    """`train`/`validation` per example: within each primary topic, a seeded shuffle puts round(n × share)
-    examples in validation."""
+    """`train`/`validation` per example, stratified by primary topic and seeded.
+
+    round(n × share) examples go to validation; each topic gets its proportional share rounded down and the
+    rest go to the topics with the largest remainders (ties by topic name), so small topics are represented
+    as fairly as whole examples allow. Within a topic a seeded shuffle picks which examples.
+    """
     by_topic: dict[str, list[int]] = defaultdict(list)
     for index, example in enumerate(examples):
         by_topic[example.topic].append(index)
+    exact = {topic: len(indexes) * share for topic, indexes in by_topic.items()}
+    quota = {topic: int(value) for topic, value in exact.items()}
+    left = round(len(examples) * share) - sum(quota.values())
+    for topic in sorted(exact, key=lambda t: (quota[t] - exact[t], t))[: max(left, 0)]:
+        quota[topic] += 1
     splits = ["train"] * len(examples)
     for topic in sorted(by_topic):
         indexes = by_topic[topic]
         random.Random(f"{seed}:{topic}").shuffle(indexes)
-        for index in indexes[: round(len(indexes) * share)]:
+        for index in indexes[: quota[topic]]:
             splits[index] = "validation"
     return splits
 

@@ -9,7 +9,8 @@ The content comes from the version's frozen rows (`dataset_member.messages`, `da
 live interactions, so the bytes match the sha256 recorded at build time. One line per example, written by
 `orjson` (compact, keys in a fixed order):
 
-- `openai`: `{"messages": [{"role", "content"}, …]}` — what OpenAI supervised fine-tuning reads;
+- `openai`: `{"messages": [{"role", "content"}, …]}` — what OpenAI supervised fine-tuning reads; earlier
+  assistant turns of a multi-turn example carry `"weight": 0`, so only the rated last answer is trained on;
 - `openai-dpo`: `{"input": {"messages": […]}, "preferred_output": [{"role": "assistant", "content"}],
   "non_preferred_output": [ … ]}` — OpenAI preference fine-tuning (the prompt ends with a user turn);
 - `vertex`: `{"systemInstruction": {"role": "system", "parts": [{"text"}]}, "contents": [{"role": "user" |
@@ -61,7 +62,12 @@ def with_system(system_prompt: str | None, messages: list[dict[str, Any]]) -> li
 
 
 def openai_line(system_prompt: str | None, messages: list[dict[str, Any]]) -> bytes:
-    return orjson.dumps({"messages": with_system(system_prompt, messages)}) + b"\n"
+    """Earlier assistant turns carry `"weight": 0`: only the rated (or corrected) last answer is trained on."""
+    last = len(messages) - 1
+    weighted = [
+        {**m, "weight": 0} if m["role"] == "assistant" and i < last else m for i, m in enumerate(messages)
+    ]
+    return orjson.dumps({"messages": with_system(system_prompt, weighted)}) + b"\n"
 
 
 def vertex_line(system_prompt: str | None, messages: list[dict[str, Any]]) -> bytes:
