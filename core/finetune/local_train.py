@@ -62,8 +62,9 @@ class TrainingCancelled(Exception):
 # -- data --------------------------------------------------------------------------------------------------
 
 
-def load_examples(path: Path) -> list[dict[str, list[dict[str, str]]]]:
-    """Prompt-completion chat examples from a `{"messages": [...]}` JSONL file; InputError names the bad line."""
+def load_examples(path: Path, *, required: bool = True) -> list[dict[str, list[dict[str, str]]]]:
+    """Prompt-completion chat examples from a `{"messages": [...]}` JSONL file; InputError names the bad line.
+    An empty file is an error when `required` (the training file), else no examples (a validation file)."""
     examples = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -75,7 +76,7 @@ def load_examples(path: Path) -> list[dict[str, list[dict[str, str]]]]:
             except json.JSONDecodeError as exc:
                 raise InputError(f"{where}: not valid JSON ({exc.msg})") from None
             examples.append(_prompt_completion(record, where=where))
-    if not examples:
+    if not examples and required:
         raise InputError(f"{path.name} holds no training examples")
     return examples
 
@@ -243,7 +244,7 @@ def _finite(value: Any) -> float | None:
 def train(folder: RunFolder, spec: RunSpec, progress: Progress, events: EventSink) -> None:
     """Train, save the adapter (and merged model), and report success; cancel ends as "cancelled"."""
     train_examples = load_examples(Path(spec.train_file))
-    validation = load_examples(Path(spec.validation_file)) if spec.validation_file else None
+    validation = load_examples(Path(spec.validation_file), required=False) if spec.validation_file else None
     check_model_folder(spec.base_model)
     import torch
     from datasets import Dataset

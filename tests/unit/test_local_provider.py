@@ -237,3 +237,4 @@ def test_chat_lines_become_prompt_and_completion(tmp_path: Path) -> None:
     path.write_text("\n")
     with pytest.raises(InputError, match="no training examples"):
         load_examples(path)
+    assert load_examples(path, required=False) == []  # an empty validation file: no validation
