@@ -197,6 +197,12 @@ class Settings(BaseSettings):
     vertex_gcs_bucket: str | None = Field(
         None, description="GCS bucket (`gs://…`) where Vertex AI training files are uploaded."
     )
+    vertex_access_token: SecretStr | None = Field(
+        None,
+        description="A short-lived OAuth access token for Vertex AI tuning (e.g. `gcloud auth "
+        "print-access-token`), used instead of Application Default Credentials when set. Cloud Storage "
+        "uploads honour `STORAGE_EMULATOR_HOST` for a local emulator.",
+    )
 
     # -- local fine-tuning (provider `local`, needs the `local` extra) ---------------------------------------
     models_dir: Path = Field(

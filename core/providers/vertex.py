@@ -1,7 +1,8 @@
 """Gemini supervised tuning on Vertex AI through `google-genai`, with training files in Cloud Storage.
 
 In: the settings (`GOOGLE_CLOUD_PROJECT`, `GOOGLE_CLOUD_LOCATION`, `VERTEX_GCS_BUCKET`, optional
-`VERTEX_BASE_URL`; credentials from Application Default Credentials), Vertex JSONL files, a `JobSpec`.
+`VERTEX_BASE_URL`; credentials from `VERTEX_ACCESS_TOKEN` or Application Default Credentials), Vertex JSONL
+files, a `JobSpec`.
 Out: `gs://` URIs (uploaded with `google-cloud-storage` under `bloomtune/job-N/`), a tuning job name
 (`client.tunings.tune` with epoch count, learning-rate multiplier, adapter size, validation set and display
 name), states mapped from `JOB_STATE_*`, events made from state changes and checkpoints, the tuning data
@@ -29,6 +30,7 @@ from google.cloud import storage
 from google.genai import errors as genai_errors
 from google.genai import types
 from google.genai._common import ExperimentalWarning
+from google.oauth2.credentials import Credentials
 
 from core.config import Settings
 from core.errors import ConfigError
@@ -101,6 +103,7 @@ class VertexProvider(Provider):
                 project=settings.google_cloud_project,
                 location=settings.google_cloud_location,
                 http_options=http_options(settings.vertex_base_url, settings.provider_timeout_seconds),
+                credentials=_token_credentials(settings),
             )
         project = settings.google_cloud_project
         return cls(
@@ -218,6 +221,12 @@ class VertexProvider(Provider):
     def _call(self, fn: Callable[[], T]) -> T:
         with translate_errors():
             return fn()
+
+
+def _token_credentials(settings: Settings) -> Credentials | None:
+    """Credentials from `VERTEX_ACCESS_TOKEN` when set; None lets the SDK use Application Default Credentials."""
+    token = settings.vertex_access_token
+    return Credentials(token=token.get_secret_value()) if token is not None else None
 
 
 def http_options(base_url: str | None, timeout_seconds: float) -> types.HttpOptions:

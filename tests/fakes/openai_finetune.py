@@ -205,8 +205,10 @@ class _FineTuneHandler(_Handler):
             return self._error(401, "Incorrect API key provided")
         failure = fake.take_failure(f"{method} {path}")
         if failure is not None:
-            if failure.hang:
+            if failure.hang:  # answer nothing: the client times out and has gone by the time we wake
                 fake.release.wait(HANG_LIMIT_SECONDS)
+                self.close_connection = True
+                return None
             return self._error(failure.status, failure.message, failure.headers)
         parts = path.strip("/").split("/")
         if parts == ["files"] and method == "POST":

@@ -117,8 +117,10 @@ class _VertexTuningHandler(_FineTuneHandler):
             return self._google_error(401, "Request had invalid authentication credentials.")
         failure = fake.take_failure(f"{method} {url.path}")
         if failure is not None:
-            if failure.hang:
+            if failure.hang:  # answer nothing: the client times out and has gone by the time we wake
                 fake.release.wait(HANG_LIMIT_SECONDS)
+                self.close_connection = True
+                return None
             return self._google_error(failure.status, failure.message, failure.headers)
         if is_storage:
             return self._storage(method, url.path, raw)

@@ -10,6 +10,7 @@ from google import genai
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 from google.oauth2.credentials import Credentials
+from pydantic import SecretStr
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -181,3 +182,23 @@ def _upload(provider: VertexProvider, tmp_path: Path) -> RemoteFiles:
     train = tmp_path / "train.jsonl"
     train.write_text('{"contents": []}\n')
     return provider.upload(TrainingFiles(train, None, "vertex"), job_id=1)
+
+
+def test_vertex_from_settings_with_a_token_and_a_storage_emulator(
+    engine: Engine,
+    session: Session,
+    vx_settings: Settings,
+    admin: Principal,
+    fake_vertex: FakeVertexTuning,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", fake_vertex.base_url)
+    configured = vx_settings.model_copy(
+        update={"vertex_base_url": fake_vertex.base_url, "vertex_access_token": SecretStr(VERTEX_TOKEN)}
+    )
+    make_version(session)
+    job = launch(session, configured, admin, provider="vertex")
+    clock = Clock()
+    done = drive(Worker(engine=engine, settings=configured, clock=clock), clock, session, job.id)
+    assert done.status == "succeeded", done.error
+    assert f"{BUCKET}/bloomtune/job-{job.id}/train.jsonl" in fake_vertex.objects
