@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from core.dataset.tokens import base_model
+
 TARGET_EPOCHS = 3
 MIN_TARGET_EXAMPLES = 100
 MAX_TARGET_EXAMPLES = 25_000
@@ -46,11 +48,12 @@ def default_epochs(n_examples: int) -> int | None:
     return TARGET_EPOCHS
 
 
-def example_token_limit(base_model: str | None) -> int | None:
-    """The per-example token limit for training the model, or None when we do not know it."""
-    if not base_model:
+def example_token_limit(model: str | None) -> int | None:
+    """The per-example token limit for training the model (`ft:` names: their base), or None when unknown."""
+    base = base_model(model)
+    if not base:
         return None
-    matches = [prefix for prefix in EXAMPLE_TOKEN_LIMITS if base_model.startswith(prefix)]
+    matches = [prefix for prefix in EXAMPLE_TOKEN_LIMITS if base.startswith(prefix)]
     return EXAMPLE_TOKEN_LIMITS[max(matches, key=len)] if matches else None
 
 

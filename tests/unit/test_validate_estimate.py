@@ -34,6 +34,7 @@ def test_default_epochs(n: int, epochs: int | None) -> None:
     ("model", "limit"),
     [
         ("gpt-4o-mini-2024-07-18", 65_536),
+        ("ft:gpt-4o-mini-2024-07-18:org::abc", 65_536),
         ("gpt-4o-2024-08-06", 65_536),
         ("gpt-4.1-nano-2025-04-14", 65_536),
         ("gpt-3.5-turbo-0125", 16_385),
