@@ -108,7 +108,7 @@ class TokenCounter:
 
     def __init__(self, encoding: tiktoken.Encoding, *, threads: int | None = None) -> None:
         self.encoding = encoding
-        self.threads = max(1, threads if threads is not None else min(4, len(os.sched_getaffinity(0))))
+        self.threads = max(1, threads if threads is not None else min(4, _usable_cpus()))
         self._known: dict[str, int] = {}
 
     def count(self, examples: Iterable[Sequence[dict[str, Any]]]) -> list[int]:
@@ -149,6 +149,12 @@ class TokenCounter:
     def _lengths(self, texts: list[str]) -> list[int]:
         encode = self.encoding.encode_ordinary  # releases the GIL while it tokenizes
         return [len(encode(text)) for text in texts]
+
+
+def _usable_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):  # the CPUs this process may run on (Linux)
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _value_texts(key: str, value: Any) -> list[str]:

@@ -124,7 +124,10 @@ def training_price(model: str | None, *, session: Session) -> float | None:
 def validate_lines(
     lines: Iterable[bytes], *, model: str | None = None, training_price_per_1m: float | None = None
 ) -> ValidationReport:
-    """Validate JSONL lines (each a bytes line, with or without its newline)."""
+    """Validate JSONL lines (each a bytes line, with or without its newline).
+
+    An open binary file, or `io.BytesIO(data)` for an upload, yields exactly these lines (split at `\n` only).
+    """
     tokenizer = tokenizer_for(model)
     counter = TokenCounter(tokenizer.encoding)
     error_lines: dict[str, list[int]] = {}
