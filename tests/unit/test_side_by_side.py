@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
+import orjson
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,9 +13,13 @@ from sqlalchemy.orm import Session
 from core import side_by_side
 from core.auth import Principal, Role
 from core.config import Settings
+from core.dataset.build import build_dataset
+from core.dataset.export import export_bytes
+from core.dataset.spec import DatasetSpec
 from core.errors import InputError, NotFound, PermissionDenied
 from core.models import AuditLog, DatasetMember, PreferenceVote
 from core.side_by_side import Caller, Prompt
+from tests import dataset_data
 from tests.collector_support import UPSTREAM_KEY, collector_settings
 from tests.fakes.openai_upstream import AZURE_KEY, FakeUpstream
 from tests.fakes.vertex_upstream import VERTEX_TOKEN, FakeVertex
@@ -235,3 +240,30 @@ def test_blind_runs_draw_the_seats_per_pair(session: Session, caller: Caller, up
         ("bloom-qwen", "gpt-4.1-mini", "one"),
         ("gpt-4.1-mini", "bloom-qwen", "two"),
     ]
+
+
+def test_a_vote_becomes_a_dpo_pair_of_the_next_dataset_build(
+    session: Session, settings: Settings, admin: Principal
+) -> None:
+    dataset_data.seed(session)
+    question = "How long should period cramps last before I see a doctor?"
+    careful = "Cramps usually ease within two or three days; see a doctor if they stop you from daily life."
+    pair = side_by_side.Pair(
+        Prompt([{"role": "system", "content": SYSTEM}, {"role": "user", "content": question}]),
+        "gpt-4.1-mini",
+        side_by_side.Answer("They last a while."),
+        "bloom-qwen",
+        side_by_side.Answer(careful),
+    )
+    side_by_side.record_vote(session=session, principal=REVIEWER, pair=pair, winner="b")
+    version = build_dataset(
+        session=session, principal=admin, settings=settings, spec=DatasetSpec(name="votes")
+    )
+    lines = export_bytes(
+        session=session, principal=admin, version_id=version.id, fmt="openai-dpo", split=None
+    )
+    dpo = [orjson.loads(line) for line in lines.splitlines()]
+    ours = [d for d in dpo if d["input"]["messages"][-1] == {"role": "user", "content": question}]
+    assert len(ours) == 1
+    assert ours[0]["preferred_output"] == [{"role": "assistant", "content": careful}]
+    assert ours[0]["non_preferred_output"] == [{"role": "assistant", "content": "They last a while."}]
