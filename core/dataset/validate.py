@@ -9,18 +9,22 @@ Rules (line numbers are 1-based physical lines of the file):
   example. Every other line is one example.
 - An example gets each error key at most once; `errors[key]` is the number of examples with that error and
   `error_lines[key]` their line numbers. An example with any error is left out of the token statistics.
-- `invalid_json`: not UTF-8 JSON (NaN, Infinity and lone surrogates are not JSON). `data_type`: the line, or one of
-  its messages, is not a JSON object. `missing_messages_list`: no non-empty `messages` list.
-  `message_missing_key`: a message without `role`, or without `content` (an assistant message that carries
-  `tool_calls` or `function_call` may leave `content` out). `message_unrecognized_key`: a key other than role,
-  content, name, weight, tool_calls, tool_call_id, function_call. `unrecognized_role`: a role other than system,
-  developer, user, assistant, tool, function. `missing_content`: `content` is not a non-blank string or a
-  non-empty list of content parts (objects with a string `type`); an assistant message with `tool_calls` or
-  `function_call` may have empty or null content. `invalid_weight`: `weight` other than 0 or 1, or on a
-  non-assistant message. `example_missing_assistant_message`: no assistant message.
-- Warnings: `no_system_message`, `no_user_message`, `too_long` (over the model's per-example token limit; those
-  tokens are cut off in training and not billed), plus file-level notes: approximate tokenizer, unknown limit,
-  unknown price.
+- `invalid_json`: not UTF-8 JSON (NaN, Infinity, lone surrogates and a byte-order mark are not JSON).
+  `data_type`: the line, or one of its messages, is not a JSON object. `missing_messages_list`: no non-empty
+  `messages` list. `message_missing_key`: a message without `role`, or without `content` (an assistant message
+  that carries `tool_calls` or `function_call` may leave `content` out). `message_unrecognized_key`: a key
+  other than role, content, name, weight, tool_calls, tool_call_id, function_call. `unrecognized_role`: a role
+  other than system, developer, user, assistant, tool, function. `missing_content`: `content` is not a
+  non-blank string or a non-empty list of content parts (objects with a string `type`); an assistant message
+  with `tool_calls` or `function_call` may have empty or null content. `invalid_weight`: `weight` other than 0
+  or 1, or on a non-assistant message. `example_missing_assistant_message`: no assistant message.
+- Warnings (`key`, `message`, `count`, `lines`): `blank_line`, `no_system_message` (neither system nor
+  developer), `no_user_message`, `too_long` (over the model's per-example token limit; the excess is cut off in
+  training and not billed), and file-level notes without lines: `approximate_tokens` (no public tokenizer for
+  the model), `unknown_token_limit`, `unknown_price` (the cost is then null).
+- Where the cookbook is wrong, this is right: it counts errors per message rather than per example, rejects an
+  assistant message whose tool call leaves `content` null, knows neither `developer`/`tool` nor `weight`
+  rules, and crashes on a line that is not an object or a message that is not one.
 """
 
 from __future__ import annotations
@@ -138,7 +142,7 @@ def validate_lines(
     for chunk in _chunks(enumerate(lines, start=1)):
         valid: list[list[dict[str, Any]]] = []
         for number, raw in chunk:
-            if not raw.strip():
+            if not raw or raw.isspace():
                 line_warnings["blank_line"].append(number)
                 continue
             examples += 1
@@ -299,7 +303,7 @@ _LINE_WARNINGS = {
     "blank_line": "blank line skipped (not an example)",
     "no_system_message": "example has no system (or developer) message",
     "no_user_message": "example has no user message",
-    "too_long": "example is over the model's {limit}-token limit per example and will be truncated in training",
+    "too_long": "example is over the model's limit of {limit} tokens per example; the rest is cut off",
 }
 
 
