@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from sqlalchemy.orm import Session
 
 from core.dataset import estimate
-from core.dataset.validate import validate_lines
+from core.dataset.validate import training_price, validate_lines
 
 
 @pytest.mark.parametrize(
@@ -71,3 +72,11 @@ def test_report_estimates_cost_with_a_price() -> None:
     assert report.billed_tokens == 40 * per_example
     assert report.estimated_cost_usd == pytest.approx(40 * per_example * 3 * 3.0 / 1_000_000)
     assert report.as_dict()["estimated_cost_usd"] == report.estimated_cost_usd
+
+
+def test_training_price_from_the_price_table(session: Session) -> None:
+    assert training_price("gpt-4o-mini-2024-07-18", session=session) == pytest.approx(3.0)
+    # A fine-tuned model is trained further at its base model's price, not at its own (inference) row.
+    assert training_price("ft:gpt-4o-mini-2024-07-18:org::abc", session=session) == pytest.approx(3.0)
+    assert training_price("no-such-model", session=session) is None
+    assert training_price(None, session=session) is None
