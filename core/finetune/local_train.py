@@ -303,8 +303,8 @@ def train(folder: RunFolder, spec: RunSpec, progress: Progress, events: EventSin
         merged.save_pretrained(folder.merged_dir)
         tokenizer.save_pretrained(folder.merged_dir)
         merged_path = str(folder.merged_dir)
-    progress.update(status=JobStatus.SUCCEEDED, adapter_path=str(folder.adapter_dir), merged_path=merged_path)
     events.emit(f"{EVENT_PREFIX}status-succeeded", f"Training finished; adapter saved as {spec.model_name}")
+    progress.update(status=JobStatus.SUCCEEDED, adapter_path=str(folder.adapter_dir), merged_path=merged_path)
 
 
 def run(folder: RunFolder, engine: Engine) -> int:
@@ -314,17 +314,17 @@ def run(folder: RunFolder, engine: Engine) -> int:
     events = EventSink(engine, spec.job_id)
     try:
         train(folder, spec, progress, events)
-    except TrainingCancelled:
-        progress.update(status=JobStatus.CANCELLED)
+    except TrainingCancelled:  # the last event goes in before the final status, which ends the polling
         events.emit(
             f"{EVENT_PREFIX}status-cancelled", f"Cancelled at step {progress.status.step}", level="warning"
         )
+        progress.update(status=JobStatus.CANCELLED)
         return 1
     except Exception as exc:  # noqa: BLE001 - every failure must end as the job's error
         message = str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
         logger.exception("training failed")
-        progress.update(status=JobStatus.FAILED, error=message)
         events.emit(f"{EVENT_PREFIX}status-failed", f"Training failed: {message}", level="error")
+        progress.update(status=JobStatus.FAILED, error=message)
         return 1
     return 0
 
