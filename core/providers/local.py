@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -155,6 +156,8 @@ class LocalProvider(Provider):
         except OSError as exc:
             raise TransientError(f"could not start the training process: {exc}", provider=self.name) from exc
         folder.pid_path.write_text(str(process.pid), encoding="utf-8")
+        # collect its exit status once it ends, so a long-running worker keeps no finished process around
+        threading.Thread(target=process.wait, name=f"reap-{folder.name}", daemon=True).start()
 
     # -- polling -------------------------------------------------------------------------------------------
 
