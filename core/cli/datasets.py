@@ -23,6 +23,7 @@ from typing import Any, cast
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from core.auth import cli_principal
@@ -67,6 +68,9 @@ def validate_command(
 
 def _table_price(model: str) -> float | None:
     """The price table's training price; None when the database is not there (validation needs no database)."""
+    url = make_url(get_settings().database_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
+        return None  # do not create an empty database file just to find no price in it
     try:
         with session_scope(ready_engine()) as session:
             return training_price(model, session=session)

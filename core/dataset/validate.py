@@ -19,8 +19,8 @@ Rules (line numbers are 1-based physical lines of the file):
   with `tool_calls` or `function_call` may have empty or null content. `invalid_weight`: `weight` other than 0
   or 1, or on a non-assistant message. `example_missing_assistant_message`: no assistant message.
 - Warnings (`key`, `message`, `count`, `lines`): `blank_line`, `no_system_message` (neither system nor
-  developer), `no_user_message`, `too_long` (over the model's per-example token limit; the excess is cut off in
-  training and not billed), and file-level notes without lines: `approximate_tokens` (no public tokenizer for
+  developer), `no_user_message`, `too_long` (over the model's per-example token limit; the excess is cut off
+  in training and not billed), and file-level notes without lines: `approximate_tokens` (no public tokenizer for
   the model), `unknown_token_limit`, `unknown_price` (the cost is then null).
 - Where the cookbook is wrong, this is right: it counts errors per message rather than per example, rejects an
   assistant message whose tool call leaves `content` null, knows neither `developer`/`tool` nor `weight`
@@ -321,7 +321,8 @@ def _file_warnings(tokenizer: Tokenizer, limit: int | None, price: float | None)
     if price is None:
         warnings.append(
             ValidationWarning(
-                "unknown_price", f"no training price known for {model or 'no model'}; cost not estimated"
+                "unknown_price",
+                f"no training price known for {model or 'no model'}; give one to estimate the cost",
             )
         )
     return warnings

@@ -66,11 +66,14 @@ def warning_keys(report: dict[str, Any]) -> set[str]:
     return {w["key"] for w in report["warnings"]}
 
 
-def test_valid_file_exits_zero_and_needs_no_database(good_file: Path, no_database: None) -> None:
+def test_valid_file_exits_zero_and_needs_no_database(
+    good_file: Path, tmp_path: Path, no_database: None
+) -> None:
     code, report = validate(str(good_file), "--model", "gpt-4o-mini")
     assert code == 0
     assert report["examples"] == 50 and report["errors"] == {} and report["epochs"] == 3
     assert report["estimated_cost_usd"] is None and "unknown_price" in warning_keys(report)
+    assert not (tmp_path / "empty.db").exists()  # a read-only command creates no database
 
 
 def test_file_with_errors_exits_one_and_still_prints_the_report(
