@@ -157,7 +157,7 @@ def _validation_passes(session: Session, settings: Settings) -> Check:
         scrub=False,  # the no-PII check covers personal data; validation needs only the shape
     )
     report = validate_lines(openai_line(spec.system_prompt, e.messages) for e in examples)
-    failing = sum(report.errors.values())
+    failing = len(set().union(*report.error_lines.values()))
     if report.examples == 0:
         message, step = "no would-be training examples to validate yet", "rate or approve answers"
     elif failing:
