@@ -8,8 +8,9 @@ it — the same row for a double submit or a retried request (unique idempotency
 `cancel_job()`, `list_jobs()`, `get_job()`, `job_events()` read and write the rest.
 
 Launch is refused (nothing written) when the model is closed or retired (`ModelUnavailableError` with the date),
-the provider's credentials are missing (`ConfigError` naming the setting), the dataset version does not pass the
-readiness gate and no override reason is given, or the job would spend money and `confirm_spend` is false.
+the provider's credentials are missing (`ConfigError` naming the setting), the readiness gate fails — the gate
+of the collected data, plus its size and topic rules applied to the dataset version — and no override reason is
+given, or the job would spend money and `confirm_spend` is false.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ from core.errors import InputError, NotFound
 from core.finetune import catalogue
 from core.finetune.catalogue import CatalogueEntry
 from core.finetune.estimate import CostEstimate, estimate_cost
-from core.models import DatasetVersion, FinetuneJob, JobEvent
+from core.models import DatasetMember, DatasetVersion, FinetuneJob, JobEvent
 from core.providers import get_provider
 from core.providers.base import Hyperparameters, JobStatus
+from core.vocab import CORE_TOPICS, TOPIC_LABELS
 
 METHODS = ("sft", "dpo")
 MAX_PAGE_SIZE = 500
@@ -102,6 +104,7 @@ def plan_launch(
     version = _dataset_version(session, request)
     gate = readiness.assess(session=session, settings=settings)
     failed = [check.message for check in gate.checks if not check.passed]
+    failed += _version_checks(session, version, settings)
     if failed and not (request.override_reason or "").strip():
         raise InputError(
             "the training data does not pass the readiness gate ("
@@ -350,6 +353,30 @@ def _job(session: Session, job_id: int) -> FinetuneJob:
 
 def _by_key(session: Session, key: str) -> FinetuneJob | None:
     return session.scalar(select(FinetuneJob).where(FinetuneJob.idempotency_key == key))
+
+
+def _version_checks(session: Session, version: DatasetVersion, settings: Settings) -> list[str]:
+    """The gate's size and topic rules applied to the version itself (a narrow build can miss them)."""
+    per_topic = dict(
+        session.execute(
+            select(DatasetMember.topic, func.count())
+            .where(DatasetMember.dataset_version_id == version.id)
+            .group_by(DatasetMember.topic)
+        ).all()
+    )
+    label = f"{version.name}:{version.version}"
+    total = sum(per_topic.values())
+    failed = []
+    if total < settings.readiness_min_examples:
+        failed.append(
+            f"{label} holds {total} examples, fewer than the {settings.readiness_min_examples} required"
+        )
+    thin = [TOPIC_LABELS[t] for t in CORE_TOPICS if per_topic.get(t, 0) < settings.readiness_min_per_topic]
+    if thin:
+        failed.append(
+            f"{label} has fewer than {settings.readiness_min_per_topic} examples about: {', '.join(thin)}"
+        )
+    return failed
 
 
 def _dataset_version(session: Session, request: LaunchRequest) -> DatasetVersion:

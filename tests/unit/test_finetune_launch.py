@@ -160,3 +160,20 @@ def test_listing_pages_and_filters(session: Session, ft_settings: Settings, admi
     assert jobs.list_jobs(session=session, principal=viewer, provider="openai").total == 3
     with pytest.raises(InputError):
         jobs.list_jobs(session=session, principal=admin, page_size=501)
+
+
+def test_the_gate_also_checks_the_version_itself(
+    session: Session, ft_settings: Settings, admin: Principal
+) -> None:
+    make_version(session)
+    lenient = ft_settings.model_copy(update={"readiness_min_examples": 8, "readiness_min_per_topic": 0})
+    plan = jobs.plan_launch(
+        session=session, principal=admin, request=request(), settings=lenient, today=TODAY
+    )
+    assert not any(check.startswith("health:1") for check in plan.failed_checks)
+    strict = ft_settings.model_copy(update={"readiness_min_examples": 9, "readiness_min_per_topic": 1})
+    plan = jobs.plan_launch(session=session, principal=admin, request=request(), settings=strict, today=TODAY)
+    assert "health:1 holds 8 examples, fewer than the 9 required" in plan.failed_checks
+    assert any(
+        c.startswith("health:1 has fewer than 1 examples about: Ovulation") for c in plan.failed_checks
+    )
