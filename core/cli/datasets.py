@@ -68,10 +68,10 @@ def validate_command(
 
 def _table_price(model: str) -> float | None:
     """The price table's training price; None when the database is not there (validation needs no database)."""
-    url = make_url(get_settings().database_url)
-    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
-        return None  # do not create an empty database file just to find no price in it
     try:
+        url = make_url(get_settings().database_url)
+        if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
+            return None  # do not create an empty database file just to find no price in it
         with session_scope(ready_engine()) as session:
             return training_price(model, session=session)
     except (BloomtuneError, OperationalError):

@@ -44,8 +44,9 @@ def good_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def no_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """Settings pointing at a database that was never migrated."""
+    """Settings pointing at a database that does not exist, without the secrets other commands need."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/empty.db")
+    monkeypatch.delenv("PSEUDONYM_KEY", raising=False)
     config.get_settings.cache_clear()
     db.get_engine.cache_clear()
     yield
