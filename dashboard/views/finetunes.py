@@ -54,6 +54,7 @@ COLORS = {
     "cancelled": "gray",
 }
 ACCENT, SECOND = "#c2185b", "#1976d2"
+MARKERS_UP_TO = 40  # points per curve drawn with markers; longer curves are plain lines
 
 
 def render() -> None:
@@ -170,11 +171,11 @@ def _live(principal: Principal, job_id: int, was_active: bool) -> None:
     if was_active and JobStatus(job.status).finished:
         st.rerun(scope="app")  # the job ended: redraw once without the refresh timer
     _summary(principal, job)
+    _cancel(principal, job)
     curve = attempt(lambda s: monitor.metric_curve(session=s, principal=principal, job_id=job_id)) or []
     _curves(curve)
     _checkpoints(job)
     _events(principal, job_id)
-    _cancel(principal, job)
 
 
 def _summary(principal: Principal, job: FinetuneJob) -> None:
@@ -256,7 +257,7 @@ def _figure(title: str, steps: list[int], series: list[tuple[str, list[float | N
                     x=steps,
                     y=values,
                     name=name,
-                    mode="lines+markers",
+                    mode="lines+markers" if len(steps) <= MARKERS_UP_TO else "lines",
                     line={"color": color},
                     connectgaps=True,
                 )

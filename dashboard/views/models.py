@@ -38,11 +38,7 @@ EMPTY_STATE = (
 )
 TYPED, VALIDATION = "Typed prompts", "Validation split of a dataset version"
 VOTES = (("a", "A is better"), ("tie", "Tie"), ("b", "B is better"))
-STATUS_CHIPS = {
-    "live": ":green-badge[live]",
-    "candidate": ":blue-badge[candidate]",
-    "retired": ":gray-badge[retired]",
-}
+STATUS_COLORS = {"candidate": "blue", "live": "green", "retired": "gray"}
 
 
 def render() -> None:
@@ -82,7 +78,7 @@ def _countdowns(principal: Principal) -> None:
 
 def _registry_table(principal: Principal) -> ModelPage | None:
     st.subheader("Registry")
-    shown = st.selectbox(
+    shown = st.columns([1, 3])[0].selectbox(
         "Status", [ALL, *registry.STATUSES], key=FILTER_KEY, on_change=reset, args=(PAGE_KEY,)
     )
     status = None if shown == ALL else shown
@@ -100,7 +96,7 @@ def _registry_table(principal: Principal) -> ModelPage | None:
         [
             {
                 "Model": row.name,
-                "Status": row.status,
+                "Status": [row.status],
                 "Provider": row.provider,
                 "Base model": row.base_model or "—",
                 "Dataset version": row.dataset_label or "—",
@@ -113,6 +109,9 @@ def _registry_table(principal: Principal) -> ModelPage | None:
         ],
         hide_index=True,
         column_config={
+            "Status": st.column_config.MultiselectColumn(
+                options=registry.STATUSES, color=[STATUS_COLORS[s] for s in registry.STATUSES], width="small"
+            ),
             "Registered (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
             "Base model retires": st.column_config.DateColumn(format="YYYY-MM-DD"),
         },

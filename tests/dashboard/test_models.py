@@ -72,7 +72,7 @@ def test_registry_shows_provenance_and_the_countdown_banner(app: AppTest, engine
     table = at.dataframe[0].value
     ft = table[table["Model"] == FT].iloc[0]
     assert (ft["Status"], ft["Dataset version"], ft["Base model"]) == (
-        "candidate",
+        ["candidate"],
         "cycle-faq v2",
         "gpt-4.1-mini-2025-04-14",
     )
