@@ -13,7 +13,8 @@ does not upload again), create the job (first asking the provider whether a job 
 Polling: status, new events (the `(job_id, external_id)` pair is unique, so each is stored once), checkpoints;
 on success the actual cost from trained tokens and the model registered as a candidate.
 Errors: retryable ones (`QuotaError`, `TransientError`) and fixable ones (credentials) keep the job and retry
-with exponential backoff (a 429's Retry-After wins); rejected data or model at submission fails the job.
+with exponential backoff (a 429's Retry-After wins); rejected data or model at submission fails the job; an
+unexpected exception is logged and retried like a transient error, so one bad answer never stops the worker.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from core.providers.base import (
     QuotaError,
     RemoteFiles,
     TrainingFiles,
+    TransientError,
 )
 
 log = logging.getLogger(__name__)
@@ -152,6 +154,10 @@ class Worker:
         except (ProviderError, ConfigError, InputError) as exc:
             report.errors.append(f"job {job.id}: {exc}")
             self._failed_call(session, job, exc)
+        except Exception as exc:  # a bug or an answer the SDK could not parse: keep the job, keep the worker
+            log.exception("worker: job %s", job.id)
+            report.errors.append(f"job {job.id}: unexpected {type(exc).__name__}")
+            self._failed_call(session, job, TransientError(f"unexpected {type(exc).__name__}: {exc}"))
         finally:
             job.claimed_by = None
             job.claimed_until = None

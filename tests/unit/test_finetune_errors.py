@@ -185,3 +185,32 @@ def test_a_job_failed_at_the_provider_keeps_its_reason(
     done = drive(Worker(engine=engine, settings=ft_settings, clock=clock), clock, session, job.id)
     assert done.status == "failed" and done.error == "training file invalid"
     assert done.fine_tuned_model is None
+
+
+def test_an_unexpected_exception_keeps_the_job_and_the_worker(
+    engine: Engine,
+    session: Session,
+    settings: Settings,
+    admin: Principal,
+    fake_openai: FakeFineTuning,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ft_settings = provider_settings(settings, fake_openai)
+    make_version(session)
+    job = launch(session, ft_settings, admin)
+    clock = Clock()
+    worker = Worker(engine=engine, settings=ft_settings, clock=clock)
+    worker.run_once()
+
+    def broken(self: OpenAIProvider, external_id: str) -> None:
+        raise RuntimeError("unparseable answer")
+
+    monkeypatch.setattr(OpenAIProvider, "get_status", broken)
+    clock.advance(11)
+    report = worker.run_once()
+    assert report.errors == [f"job {job.id}: unexpected RuntimeError"]
+    session.expire_all()
+    kept = session.get(FinetuneJob, job.id)
+    assert kept is not None and kept.status == "validating" and kept.attempts == 1 and kept.claimed_by is None
+    monkeypatch.undo()
+    assert drive(worker, clock, session, job.id).status == "succeeded"
