@@ -1,17 +1,18 @@
 """Token counts of chat examples with the model's real tokenizer, offline.
 
-In: a model name (`gpt-4o-mini`, `ft:gpt-4.1-mini-2025-04-14:org::id`, `gemini-3.5-flash`, `qwen2.5-7b`, or none)
-and chat messages. Out: a `Tokenizer` (the tiktoken encoding, and whether it is the model's own or an
-approximation) and token counts with the OpenAI cookbook's `num_tokens_from_messages` rule: 3 tokens per message,
-the tokens of every text value, 1 more for a `name`, and 3 to prime the reply.
+In: a model name (`gpt-4o-mini`, `ft:gpt-4.1-mini-2025-04-14:org::id`, `gemini-3.5-flash`, `qwen2.5-7b`, or
+none) and chat messages. Out: a `Tokenizer` (the tiktoken encoding, and whether it is the model's own or an
+approximation) and token counts with the OpenAI cookbook's `num_tokens_from_messages` rule: 3 tokens per
+message, the tokens of every text value, 1 more for a `name`, and 3 to prime the reply.
 
 The vocabularies (o200k_base, cl100k_base) are vendored in `core/dataset/vocab/` as a tiktoken cache folder:
 each file is named by the SHA-1 of its public download URL, which is how tiktoken names its cache entries, and
 tiktoken checks each file's SHA-256 against the hash it expects before using it. Loading points
 `TIKTOKEN_CACHE_DIR` at that folder for the duration of the load only, so no network is ever touched.
 
-Models without a tiktoken encoding (Gemini, open-weight models) are counted with o200k_base and labelled as an
-approximation: their own tokenizers are not public (Gemini) or differ per model family (open weights).
+Models without a vendored tiktoken encoding (Gemini, open-weight models, pre-chat completions models) are
+counted with o200k_base and labelled as an approximation: their own tokenizers are not public (Gemini), differ
+per model family (open weights) or are not shipped (r50k/p50k, for models that cannot be fine-tuned any more).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import tiktoken
 
 VOCAB_DIR = Path(__file__).parent / "vocab"
 APPROXIMATION = "o200k_base"
+# Encodings the vendored files provide (o200k_harmony, for gpt-oss, is o200k_base plus special tokens).
+VENDORED = frozenset({"o200k_base", "o200k_harmony", "cl100k_base"})
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 REPLY_PRIMING_TOKENS = 3
@@ -71,7 +74,7 @@ def tokenizer_for(model: str | None) -> Tokenizer:
         name = tiktoken.encoding_name_for_model(base) if base else None
     except KeyError:
         name = None
-    if name is None:
+    if name not in VENDORED:  # unknown, or a pre-chat encoding (r50k, p50k) we do not ship
         return Tokenizer(load_encoding(APPROXIMATION), base, exact=False)
     return Tokenizer(load_encoding(name), base, exact=True)
 
@@ -100,10 +103,10 @@ def count_chat_tokens(messages: Sequence[dict[str, Any]], encoding: tiktoken.Enc
 
 
 class TokenCounter:
-    """Counts many examples at once: each distinct text is encoded once, in one threaded batch.
+    """Counts many examples at once: each distinct text is encoded once, large batches split across threads.
 
     Training sets repeat the same system prompt and role names in every example, so counting distinct texts
-    and summing per example is several times faster than encoding every value of every message.
+    and summing per example saves encoding most of the file again and again.
     """
 
     def __init__(self, encoding: tiktoken.Encoding, *, threads: int | None = None) -> None:

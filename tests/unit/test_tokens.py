@@ -68,6 +68,9 @@ def _encoding_of(file: str) -> str:
         ("gpt-3.5-turbo-0125", "cl100k_base", "gpt-3.5-turbo-0125", True),
         ("ft:gpt-3.5-turbo-0125:org::x", "cl100k_base", "gpt-3.5-turbo-0125", True),
         ("gpt-4-0613", "cl100k_base", "gpt-4-0613", True),
+        ("gpt-oss-20b", "o200k_harmony", "gpt-oss-20b", True),
+        ("davinci", "o200k_base", "davinci", False),
+        ("text-davinci-003", "o200k_base", "text-davinci-003", False),
         ("gemini-3.5-flash", "o200k_base", "gemini-3.5-flash", False),
         ("Qwen/Qwen2.5-7B-Instruct", "o200k_base", "Qwen/Qwen2.5-7B-Instruct", False),
         (None, "o200k_base", None, False),
@@ -112,6 +115,8 @@ def test_vocabularies_load_without_network() -> None:
         from core.dataset.tokens import encoding_for
         assert encoding_for("gpt-4o-mini").encode_ordinary("hello world") == [24912, 2375]
         assert encoding_for("gpt-3.5-turbo").encode_ordinary("hello world") == [15339, 1917]
+        assert encoding_for("gpt-oss-20b").encode_ordinary("hello world") == [24912, 2375]
+        assert encoding_for("davinci").name == "o200k_base"
         assert os.environ["TIKTOKEN_CACHE_DIR"] == "/nonexistent-cache"
         print("ok")
         """
