@@ -6,8 +6,9 @@ checks, tiktoken `encode` per message value, the same epoch and billing arithmet
 ratio. Both must agree on the token total, or the comparison would be meaningless.
 
 The file is a realistic training set as the builder writes it: the same system prompt on every line, then a
-question from the demo catalogue with a personal detail and an answer worded for that user (so, as in real data,
-almost every question and answer text is distinct), a quarter of the examples with a follow-up turn.
+question from the demo catalogue with a personal detail and an answer worded for that user, a quarter of the
+examples with a follow-up turn. With the default seed 83% of the answers and 17% of the questions are distinct
+texts (users ask alike, the model answers each one), 116 MB in all.
 """
 
 from __future__ import annotations
