@@ -37,6 +37,7 @@ from core.collector.upstreams import (
     VertexUpstream,
 )
 from core.config import Settings
+from core.dataset.export import with_system
 from core.errors import InputError, NotFound
 from core.models import DatasetMember, DatasetVersion, PreferenceVote
 from core.registry import get_model
@@ -95,10 +96,12 @@ class Tally:
 def validation_prompts(
     *, session: Session, principal: Principal, dataset_version_id: int, limit: int = 20
 ) -> list[Prompt]:
-    """The first `limit` examples of a dataset version's validation split, cut before their last answer."""
+    """The first `limit` examples of a dataset version's validation split, after the version's system prompt
+    and cut before their last answer."""
     require(principal, Permission.RATE)
     _check_limit(limit)
-    if session.get(DatasetVersion, dataset_version_id) is None:
+    version = session.get(DatasetVersion, dataset_version_id)
+    if version is None:
         raise NotFound(f"no dataset version with id {dataset_version_id}")
     rows = session.execute(
         select(DatasetMember.interaction_id, DatasetMember.messages)
@@ -114,7 +117,8 @@ def validation_prompts(
     for interaction_id, messages in rows:
         turns, reference = _split_last_answer(messages)
         if turns:
-            prompts.append(Prompt(turns, interaction_id, dataset_version_id, reference))
+            prompt = with_system(version.system_prompt, turns)
+            prompts.append(Prompt(prompt, interaction_id, dataset_version_id, reference))
     if not prompts:
         raise InputError(f"dataset version {dataset_version_id} has no validation examples to compare on")
     return prompts

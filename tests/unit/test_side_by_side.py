@@ -93,6 +93,7 @@ def test_azure_and_vertex_models_answer_through_their_wire_formats(
 
 def test_validation_prompts_end_with_the_user_turn_and_keep_the_reference(session: Session) -> None:
     version = dataset_version(session)
+    version.system_prompt = SYSTEM  # stored once per version, not in each example
     for position, (split, question) in enumerate(
         [("train", "t"), ("validation", "v1"), ("validation", "v2")]
     ):
@@ -103,7 +104,6 @@ def test_validation_prompts_end_with_the_user_turn_and_keep_the_reference(sessio
                 split=split,
                 position=position,
                 messages=[
-                    {"role": "system", "content": SYSTEM},
                     {"role": "user", "content": question},
                     {"role": "assistant", "content": f"ideal {question}"},
                 ],
@@ -117,7 +117,7 @@ def test_validation_prompts_end_with_the_user_turn_and_keep_the_reference(sessio
         ("v1", "ideal v1", "i-v1"),
         ("v2", "ideal v2", "i-v2"),
     ]
-    assert prompts[0].messages[-1] == {"role": "user", "content": "v1"} and len(prompts[0].messages) == 2
+    assert prompts[0].messages == [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "v1"}]
     assert prompts[0].dataset_version_id == version.id
     with pytest.raises(NotFound):
         side_by_side.validation_prompts(session=session, principal=REVIEWER, dataset_version_id=999)
