@@ -171,6 +171,7 @@ def _live(principal: Principal, job_id: int, was_active: bool) -> None:
     if was_active and JobStatus(job.status).finished:
         st.rerun(scope="app")  # the job ended: redraw once without the refresh timer
     _summary(principal, job)
+    _provider_details(job)
     _cancel(principal, job)
     curve = attempt(lambda s: monitor.metric_curve(session=s, principal=principal, job_id=job_id)) or []
     _curves(curve)
@@ -217,6 +218,28 @@ def _summary(principal: Principal, job: FinetuneJob) -> None:
             f"Fine-tuned model **{job.fine_tuned_model}** is registered as a candidate on the Models page.",
             icon=":material/model_training:",
         )
+
+
+def _provider_details(job: FinetuneJob) -> None:
+    """What the provider reported besides metrics: step progress, how to serve the result, data statistics."""
+    details = job.details or {}
+    reported = details.get("provider") or {}
+    step, max_steps = reported.get("step"), reported.get("max_steps")
+    if (
+        isinstance(step, int)
+        and isinstance(max_steps, int)
+        and max_steps > 0
+        and not JobStatus(job.status).finished
+    ):
+        st.progress(min(1.0, step / max_steps), text=f"Step {step:,} of {max_steps:,}")
+    if details.get("endpoint"):
+        st.caption(f"Served at `{details['endpoint']}`")
+    if reported.get("serve_command"):
+        st.caption("Serve the fine-tuned model with any OpenAI-compatible server, e.g.:")
+        st.code(reported["serve_command"], language="bash")
+    if reported.get("tuning_data_stats"):
+        with st.expander("Tuning data statistics (from the provider)"):
+            st.json(reported["tuning_data_stats"])
 
 
 def _curves(curve: list[MetricPoint]) -> None:

@@ -230,3 +230,21 @@ def test_admin_cancels_after_confirming_and_viewers_cannot(
     assert "Cancel job…" not in {b.label for b in viewer.button}
     with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(FinetuneJob)) == 1
+
+
+def test_a_local_jobs_page_shows_progress_and_how_to_serve_it(app: AppTest, engine: Engine) -> None:
+    job_id = running_job(engine)
+    serve = "vllm serve Qwen/Qwen2.5-0.5B-Instruct --enable-lora --lora-modules bloom=/models/job-1/adapter"
+    with session_scope(engine) as session:
+        job = session.get(FinetuneJob, job_id)
+        assert job is not None
+        job.provider = "local"
+        job.details = {"provider": {"step": 3, "max_steps": 12, "serve_command": serve}}
+        session.commit()
+    at = app.switch_page(PAGE)
+    at.query_params["job"] = str(job_id)
+    at.run()
+    assert not at.exception
+    (bar,) = at.get("progress")
+    assert bar.value == 25 and "Step 3 of 12" in bar.proto.text
+    assert [c.value for c in at.code] == [serve]
