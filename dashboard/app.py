@@ -28,6 +28,7 @@ DEV_BANNER = "Development mode — signed in as demo admin; never use with real 
 PAGES: tuple[tuple[Permission, str, str, str], ...] = (
     (Permission.VIEW_METRICS, "views/overview.py", "Overview", ":material/monitoring:"),
     (Permission.VIEW_INTERACTIONS, "views/interactions.py", "Interactions", ":material/forum:"),
+    (Permission.VIEW_INTERACTIONS, "views/training.py", "Training data", ":material/dataset:"),
     (Permission.VIEW_METRICS, "views/finetunes.py", "Fine-tunes", ":material/tune:"),
     (Permission.VIEW_METRICS, "views/models.py", "Models", ":material/model_training:"),
     (Permission.VIEW_METRICS, "views/experiments.py", "Experiments", ":material/science:"),
