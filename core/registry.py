@@ -7,6 +7,8 @@ Out:
   from the catalogue. Added to the worker's session and audited as `system`, not committed (the worker
   commits it with the job's final status); a second call for the same model returns the existing row.
 - `list_models()` — one page of the registry with provenance, filtered by status (`VIEW_METRICS`).
+- `register_model()` — an admin adds a model no job here produced (a base model in use, a model served by
+  vLLM, Ollama or llama.cpp at an endpoint) as a candidate (`MANAGE_MODELS`, audited).
 - `promote()` — candidate → live; the model that was live is retired, since the gateway serves one live
   model. `retire()` — candidate or live → retired. Both need `MANAGE_MODELS`, are audited and commit once;
   models used by a running experiment are left alone (stop the experiment first).
@@ -135,6 +137,46 @@ def promote(
         old.status = RETIRED
     model.status = LIVE
     audit.record(session, principal, "model.promote", name, retired=[old.name for old in previous])
+    session.commit()
+    return model
+
+
+def register_model(
+    *,
+    session: Session,
+    principal: Principal,
+    name: str,
+    provider: str,
+    endpoint: str | None = None,
+    base_model: str | None = None,
+) -> RegisteredModel:
+    """Add a model no job here produced (a base model in use, a model served elsewhere) as a candidate."""
+    require(principal, Permission.MANAGE_MODELS)
+    name, endpoint = name.strip(), (endpoint or "").strip() or None
+    base_model = (base_model or "").strip() or None
+    if not name:
+        raise InputError("a model needs a name (the id its server knows it by)")
+    if provider not in catalogue.PROVIDERS:
+        raise InputError(f"unknown provider {provider!r}; choose one of {', '.join(catalogue.PROVIDERS)}")
+    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+        raise InputError(f"the endpoint must be an http(s) URL, not {endpoint!r}")
+    if provider == "local" and endpoint is None:
+        raise InputError("a local model needs the base URL of the OpenAI-compatible server that serves it")
+    if session.scalar(select(RegisteredModel.id).where(RegisteredModel.name == name)) is not None:
+        raise InputError(f"a model named {name!r} is already registered")
+    model = RegisteredModel(
+        name=name,
+        provider=provider,
+        base_model=base_model,
+        endpoint=endpoint,
+        status=CANDIDATE,
+        base_retirement_date=catalogue.retirement_date(provider, base_model) if base_model else None,
+        created_at=audit.utcnow(),
+    )
+    session.add(model)
+    audit.record(
+        session, principal, "model.register", name, provider=provider, endpoint=endpoint, status=CANDIDATE
+    )
     session.commit()
     return model
 

@@ -19,6 +19,7 @@ import streamlit as st
 from core import registry, side_by_side
 from core.auth import Permission, Principal, can
 from core.config import get_settings
+from core.finetune import catalogue
 from core.registry import ModelPage
 from core.side_by_side import Caller, Pair, Prompt
 from dashboard.attempt import attempt
@@ -52,8 +53,10 @@ def render() -> None:
     for column, status in zip(st.columns(3), registry.STATUSES, strict=True):
         column.metric(status.capitalize(), f"{counts.get(status, 0):,}", border=True)
     listing = _registry_table(principal)
-    if listing is not None and can(principal, Permission.MANAGE_MODELS):
-        _lifecycle(principal, listing)
+    if can(principal, Permission.MANAGE_MODELS):
+        if listing is not None:
+            _lifecycle(principal, listing)
+        _register_form(principal)
     st.divider()
     _side_by_side(principal)
 
@@ -178,6 +181,30 @@ def _lifecycle(principal: Principal, listing: ModelPage) -> None:
         if done is not None:
             st.session_state[DONE_KEY] = message
             st.rerun()
+
+
+def _register_form(principal: Principal) -> None:
+    with st.expander("Register a model served elsewhere"), st.form("register_model", clear_on_submit=True):
+        st.caption(
+            "A base model in use, or a model on an OpenAI-compatible server (vLLM, Ollama, llama.cpp): "
+            "it joins the registry as a candidate, ready for a side-by-side test."
+        )
+        name_column, provider_column = st.columns(2)
+        name = name_column.text_input("Model name (the id its server knows)")
+        provider = provider_column.selectbox("Provider", catalogue.PROVIDERS)
+        endpoint_column, base_column = st.columns(2)
+        endpoint = endpoint_column.text_input("Endpoint (base URL; required for local models)")
+        base = base_column.text_input("Base model (optional)")
+        if not st.form_submit_button("Register"):
+            return
+    done = attempt(
+        lambda s: registry.register_model(
+            session=s, principal=principal, name=name, provider=provider, endpoint=endpoint, base_model=base
+        )
+    )
+    if done is not None:
+        st.session_state[DONE_KEY] = f"**{done.name}** is registered as a candidate."
+        st.rerun()
 
 
 # -- side-by-side ------------------------------------------------------------------------------------------

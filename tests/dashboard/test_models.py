@@ -154,3 +154,29 @@ def test_reviewer_runs_a_blind_side_by_side_and_votes(
         "What is PMS?",
     )
     assert {vote.model_a, vote.model_b} == {"gpt-4.1-mini", FT}
+
+
+def test_admin_registers_a_locally_served_model(app: AppTest, engine: Engine) -> None:
+    at = app.switch_page(PAGE).run()
+
+    def field(label: str):  # type: ignore[no-untyped-def]
+        return next(t for t in at.text_input if t.label.startswith(label))
+
+    field("Model name").input("bloom-qwen")
+    next(s for s in at.selectbox if s.label == "Provider").set_value("local")
+    button(at, "Register").click().run()
+    assert any("needs the base URL" in e.value for e in at.error)
+    field("Model name").input("bloom-qwen")
+    next(s for s in at.selectbox if s.label == "Provider").set_value("local")
+    field("Endpoint").input("http://127.0.0.1:8001/v1")
+    button(at, "Register").click().run()
+    assert not at.exception
+    assert any("is registered as a candidate" in s.value for s in at.success)
+    assert statuses(engine) == {"bloom-qwen": "candidate"}
+    assert list(at.dataframe[0].value["Endpoint"]) == ["http://127.0.0.1:8001/v1"]
+
+
+def test_non_admins_get_no_register_form(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    as_role(monkeypatch, Role.REVIEWER)
+    at = app.switch_page(PAGE).run()
+    assert "Register" not in {b.label for b in at.button}

@@ -80,6 +80,10 @@ SERVICES: dict[str, tuple[Permission, Service]] = {
             session=s, principal=p, name=base_model(s, "m", status="candidate").name
         ),
     ),
+    "registry.register_model": (
+        Permission.MANAGE_MODELS,
+        lambda s, p, c: registry.register_model(session=s, principal=p, name="m", provider="openai"),
+    ),
     "registry.retire": (
         Permission.MANAGE_MODELS,
         lambda s, p, c: registry.retire(session=s, principal=p, name=base_model(s, "m").name),

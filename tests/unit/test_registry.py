@@ -188,3 +188,43 @@ def test_countdown_skips_candidates_and_retired_models(session: Session, admin: 
     candidate(session, FT)
     base_model(session, "gone", status="retired", retires_on=date(2026, 12, 1))
     assert registry.retirement_countdown(session=session, principal=VIEWER, today=date(2026, 12, 20)) == []
+
+
+def test_admins_register_models_served_elsewhere(session: Session, admin: Principal) -> None:
+    model = registry.register_model(
+        session=session,
+        principal=admin,
+        name=" bloom-qwen ",
+        provider="local",
+        endpoint="http://127.0.0.1:8001/v1",
+        base_model="Qwen/Qwen2.5-0.5B-Instruct",
+    )
+    assert (model.name, model.status, model.endpoint) == (
+        "bloom-qwen",
+        "candidate",
+        "http://127.0.0.1:8001/v1",
+    )
+    registry.register_model(
+        session=session, principal=admin, name="ft:x", provider="openai", base_model="gpt-4o"
+    )
+    assert registry.get_model(session, "ft:x").base_retirement_date == OPENAI_FT_SERVING_ENDS
+    entry = session.scalars(select(AuditLog).where(AuditLog.target == "bloom-qwen")).one()
+    assert (entry.actor, entry.action) == (admin.email, "model.register")
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": " ", "provider": "openai"}, "needs a name"),
+        ({"name": "m", "provider": "bedrock"}, "unknown provider"),
+        ({"name": "m", "provider": "local"}, "needs the base URL"),
+        ({"name": "m", "provider": "local", "endpoint": "ftp://x"}, "http\\(s\\) URL"),
+        ({"name": "taken", "provider": "openai"}, "already registered"),
+    ],
+)
+def test_register_model_refuses_bad_input(
+    session: Session, admin: Principal, fields: dict[str, str], message: str
+) -> None:
+    base_model(session, "taken")
+    with pytest.raises(InputError, match=message):
+        registry.register_model(session=session, principal=admin, **fields)
