@@ -4,9 +4,14 @@ In: a session and a resolved `DatasetSpec`. Out:
 - `candidate_filter(spec)`: the SQL condition of a spec (high quality, not vetoed, not a near duplicate, the
   spec's dates, topics and models), shared with the readiness gate's counts;
 - `iter_examples(...)`: `Example`s in (created_at, id) order, read a batch at a time, each with the reviewer's
-  ideal answer substituted for the original, personal data scrubbed from every text, the system prompt in
-  front and earlier turns kept newest first while the example fits the token budget; examples that cannot fit
-  or have no question are reported through `Shaping` counts instead.
+  ideal answer substituted for the original, personal data scrubbed again, the system prompt in front and
+  earlier turns kept newest first while the example fits the token budget; examples that cannot fit or have no
+  question are reported through `Shaping` counts instead.
+
+Scrubbing again: every ingest path runs `core.privacy` over every stored text and records what it found in
+`pii_flags`, so the texts of an unflagged interaction are known clean to the same detector. The build re-scrubs
+each flagged interaction (all its turns: stored un-scrubbed when `SCRUB_PII_ON_INGEST` was off, or with
+placeholders to re-check) and every reviewer's ideal answer, which ingest never saw.
 
 High quality: a successful interaction that a user rated at least `min_rating` stars or a reviewer approved
 (only the latter with `approved_only`), that no reviewer rejected and no clinician judged unsafe, and that is not
@@ -25,6 +30,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 
 from core import privacy
+from core.dataset.rawjson import decoded, raw_json
 from core.dataset.spec import DatasetSpec
 from core.dataset.tokens import TokenCounter
 from core.models import Interaction, InteractionTopic, Rating, Review
@@ -147,9 +153,10 @@ def iter_examples(
             Interaction.id,
             Interaction.user_pseudonym,
             Interaction.created_at,
-            Interaction.messages,
+            raw_json(Interaction.messages),
             Interaction.user_message,
             Interaction.assistant_message,
+            Interaction.pii_flags.is_not(None).label("flagged"),
             Review.ideal_answer,
         )
         .outerjoin(Review, Review.interaction_id == Interaction.id)
@@ -184,7 +191,7 @@ def _rank(topic: str) -> int:
 
 def _shape(row: Any, topic: str, shaping: Shaping, scrub: bool) -> Example | None:
     shaping.candidates += 1
-    turns = conversation_turns(row.messages, row.user_message, row.assistant_message)
+    turns = conversation_turns(decoded(row.messages), row.user_message, row.assistant_message)
     if turns is None:
         shaping.no_question += 1
         return None
@@ -194,15 +201,19 @@ def _shape(row: Any, topic: str, shaping: Shaping, scrub: bool) -> Example | Non
     if replaced:
         shaping.ideal_answers += 1
         turns[-1] = {"role": "assistant", "content": ideal}
-    if scrub and scrub_turns(turns):
-        shaping.pii_scrubbed += 1
+    if scrub:
+        # ingest scanned every stored text: re-scrub what it flagged, and the reviewer's text it never saw
+        if scrub_turns(turns if row.flagged else turns[-1:] if replaced else []):
+            shaping.pii_scrubbed += 1
+        if replaced and row.flagged:
+            original = privacy.scrub(original)[0]
     return Example(
         interaction_id=row.id,
         user_pseudonym=row.user_pseudonym,
         created_at=row.created_at,
         topic=topic,
         messages=turns,
-        original_answer=(privacy.scrub(original)[0] if scrub else original) if replaced else None,
+        original_answer=original if replaced else None,
         tokens=0,
     )
 

@@ -16,7 +16,9 @@ live interactions, so the bytes match the sha256 recorded at build time. One lin
 - `vertex`: `{"systemInstruction": {"role": "system", "parts": [{"text"}]}, "contents": [{"role": "user" |
   "model", "parts": [{"text"}]}, …]}` — Vertex AI Gemini supervised tuning.
 
-Personal data is re-checked on every line as it is written; an export that still finds any is refused.
+Personal data is re-checked at export: a file whose sha256 is the one recorded at build time holds exactly the
+texts the build scrubbed and checked; any other file (a version changed since, or built before the check) is
+scanned line by line with `core.privacy`, and the export is refused at the first line that still holds any.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, privacy
 from core.auth import Permission, Principal, require
+from core.dataset.rawjson import decoded, raw_json
 from core.errors import InputError, NotFound
 from core.models import DatasetMember, DatasetPair, DatasetVersion
 
@@ -115,7 +118,7 @@ def export_version(
     """Write one training file of a dataset version to `out`; audited."""
     require(principal, Permission.MANAGE_DATASETS)
     version = _version(session, version_id)
-    lines = _checked(iter_lines(session, version, fmt, split), version, fmt)
+    lines = iter_lines(session, version, fmt, split)
     out.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     examples = 0
@@ -128,6 +131,9 @@ def export_version(
                 examples += 1
         if examples == 0:
             raise InputError(f"{_label(version)} has no {fmt} examples{_in(split)} to export")
+        if not _as_built(version, fmt, split, digest.hexdigest()):
+            with open(temporary, "rb") as written:
+                _check_personal_data(written, version, fmt)
         os.replace(temporary, out)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -142,9 +148,11 @@ def export_bytes(
     """The same file as `export_version` writes, in memory (for a download button); audited."""
     require(principal, Permission.MANAGE_DATASETS)
     version = _version(session, version_id)
-    data = b"".join(_checked(iter_lines(session, version, fmt, split), version, fmt))
+    data = b"".join(iter_lines(session, version, fmt, split))
     if not data:
         raise InputError(f"{_label(version)} has no {fmt} examples{_in(split)} to export")
+    if not _as_built(version, fmt, split, hashlib.sha256(data).hexdigest()):
+        _check_personal_data(data.splitlines(), version, fmt)
     _audit(session, principal, version, fmt, split, data.count(b"\n"), destination="download")
     return data
 
@@ -158,22 +166,22 @@ def iter_lines(
     if split is not None and split not in SPLITS:
         raise InputError(f"unknown split {split!r}; choose train or validation")
     if fmt == "openai-dpo":
-        pairs = select(DatasetPair.messages, DatasetPair.preferred, DatasetPair.non_preferred).where(
-            DatasetPair.dataset_version_id == version.id
-        )
+        pairs = select(
+            raw_json(DatasetPair.messages), DatasetPair.preferred, DatasetPair.non_preferred
+        ).where(DatasetPair.dataset_version_id == version.id)
         if split is not None:
             pairs = pairs.where(DatasetPair.split == split)
         for prompt, preferred, non_preferred in _stream(session, pairs.order_by(DatasetPair.position)):
-            yield dpo_line(version.system_prompt, prompt, preferred, non_preferred)
+            yield dpo_line(version.system_prompt, decoded(prompt), preferred, non_preferred)
         return
     write = SFT_WRITERS[fmt]
-    members = select(DatasetMember.messages).where(
+    members = select(raw_json(DatasetMember.messages)).where(
         DatasetMember.dataset_version_id == version.id, DatasetMember.messages.is_not(None)
     )
     if split is not None:
         members = members.where(DatasetMember.split == split)
     for (messages,) in _stream(session, members.order_by(DatasetMember.position)):
-        yield write(version.system_prompt, messages)
+        yield write(version.system_prompt, decoded(messages))
 
 
 def texts_of(line: bytes) -> Iterator[str]:
@@ -194,8 +202,14 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-def _checked(lines: Iterable[bytes], version: DatasetVersion, fmt: str) -> Iterator[bytes]:
-    """Pass lines through, refusing the export at the first one that still holds personal data."""
+def _as_built(version: DatasetVersion, fmt: str, split: str | None, sha256: str) -> bool:
+    """Whether these bytes are exactly the file the build checked (its recorded sha256)."""
+    recorded = (version.files or {}).get(fmt, {}).get(split or ALL, {})
+    return bool(recorded) and recorded.get("sha256") == sha256
+
+
+def _check_personal_data(lines: Iterable[bytes], version: DatasetVersion, fmt: str) -> None:
+    """Refuse the export at the first line that still holds personal data."""
     for number, line in enumerate(lines, start=1):
         for text in texts_of(line):
             if privacy.is_candidate(text) and (found := privacy.detect(text)):
@@ -203,7 +217,6 @@ def _checked(lines: Iterable[bytes], version: DatasetVersion, fmt: str) -> Itera
                     f"export refused: line {number} of the {fmt} file of {_label(version)} still holds "
                     f"personal data ({', '.join(found)}); rebuild the version after scrubbing it"
                 )
-        yield line
 
 
 def _stream(session: Session, statement: Any) -> Iterator[Any]:

@@ -7,7 +7,8 @@ token budget like the examples:
   normalised question (the better-rated one), when the two differ;
 - `vote`: a side-by-side vote between two models' answers (`preference_vote`, ties left out) in the spec's
   date range.
-Duplicates (same normalised question and answers) are dropped, the first kept.
+Duplicates (same normalised question and answers) are dropped, the first kept. Texts are re-scrubbed as
+`core.dataset.candidates` does (flagged interactions; votes always, as they never passed ingest).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from core.dataset.candidates import (
     scope_filter,
     scrub_turns,
 )
+from core.dataset.rawjson import decoded, raw_json
 from core.dataset.spec import DatasetSpec
 from core.dataset.tokens import TokenCounter
 from core.models import Interaction, PreferenceVote, Rating
@@ -94,13 +96,22 @@ def _thumbs_down(
         or_(Rating.thumbs == "down", Rating.stars <= 2),
     )
     statement = (
-        select(Interaction.id, Interaction.messages, Interaction.user_message, Interaction.assistant_message)
+        select(
+            Interaction.id,
+            raw_json(Interaction.messages),
+            Interaction.user_message,
+            Interaction.assistant_message,
+            Interaction.pii_flags.is_not(None).label("flagged"),
+        )
         .where(scope_filter(spec), disliked)
         .order_by(Interaction.created_at, Interaction.id)
     )
     rows = session.execute(statement.execution_options(yield_per=BATCH))
     for batch in rows.partitions():
-        shaped = [_scrubbed(row.id, row.messages, row.user_message, row.assistant_message) for row in batch]
+        shaped = [
+            _shaped(row.id, decoded(row.messages), row.user_message, row.assistant_message, scrub=row.flagged)
+            for row in batch
+        ]
         for example in fit_budget([e for e in shaped if e is not None], spec, counter, Shaping()):
             preferred = better.get(normal(example.question))
             if preferred is not None and normal(preferred) != normal(example.answer):
@@ -120,9 +131,8 @@ def _votes(session: Session, spec: DatasetSpec, counter: TokenCounter) -> Iterat
         )
         prompt = [m for m in vote.messages if isinstance(m, dict)] if isinstance(vote.messages, list) else []
         question = next((str(m.get("content")) for m in reversed(prompt) if m.get("role") == "user"), "")
-        shaped = _scrubbed(
-            vote.interaction_id, [*prompt, {"role": "assistant", "content": winner}], question, winner
-        )
+        turns = [*prompt, {"role": "assistant", "content": winner}]
+        shaped = _shaped(vote.interaction_id, turns, question, winner, scrub=True)  # votes skip ingest
         if shaped is None:
             continue
         for example in fit_budget([shaped], spec, counter, Shaping()):
@@ -131,9 +141,12 @@ def _votes(session: Session, spec: DatasetSpec, counter: TokenCounter) -> Iterat
                 yield Pair("vote", vote.interaction_id, example.messages[:-1], example.answer, rejected)
 
 
-def _scrubbed(interaction_id: str | None, messages: Any, question: str, answer: str) -> Example | None:
+def _shaped(
+    interaction_id: str | None, messages: Any, question: str, answer: str, *, scrub: bool
+) -> Example | None:
     turns = conversation_turns(messages, question, answer)
     if turns is None:
         return None
-    scrub_turns(turns)
+    if scrub:
+        scrub_turns(turns)
     return Example(interaction_id or "", None, None, NO_TOPIC, turns, None, 0)
