@@ -15,8 +15,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+# The test suite trains a tiny model locally: torch's CPU build first (pinned, it lies on the build machines'
+# disk), then the `local` extra, which it satisfies. `make run` stays without torch.
+TORCH ?= torch==2.13.0
+
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet '$(TORCH)'
+	$(BIN)/python -m pip install --quiet -e '.[dev,local]'
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed

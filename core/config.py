@@ -135,6 +135,26 @@ class Settings(BaseSettings):
         description="Estimated Jaccard similarity (of word 3-shingles, by MinHash) at which two interactions "
         "count as near duplicates in `bloomtune duplicates scan`.",
     )
+    readiness_validation_sample: int = Field(
+        5_000,
+        ge=1,
+        description="Most would-be training examples the readiness gate builds and validates (the newest "
+        "first); a dataset build validates all of its examples.",
+    )
+
+    # -- dataset builds (DESIGN.md §5) ---------------------------------------------------------------
+    dataset_system_prompt: str = Field(
+        "You are a supportive menstrual-health assistant. Give accurate, kind, non-judgmental information "
+        "and recommend seeing a clinician for anything that may need medical care.",
+        description="System prompt put in front of every training example (a build may override it); "
+        "stored with each dataset version.",
+    )
+    dataset_max_context_tokens: int = Field(
+        4096,
+        ge=64,
+        description="Token budget of one training example: earlier turns of a conversation are kept, "
+        "newest first, while the example fits.",
+    )
 
     # -- collector API and chat gateway (`bloomtune serve`) -------------------------------------------
     collector_rate_limit_per_minute: int = Field(
@@ -183,6 +203,42 @@ class Settings(BaseSettings):
     )
     vertex_gcs_bucket: str | None = Field(
         None, description="GCS bucket (`gs://…`) where Vertex AI training files are uploaded."
+    )
+    vertex_access_token: SecretStr | None = Field(
+        None,
+        description="A short-lived OAuth access token for Vertex AI tuning (e.g. `gcloud auth "
+        "print-access-token`), used instead of Application Default Credentials when set. Cloud Storage "
+        "uploads honour `STORAGE_EMULATOR_HOST` for a local emulator.",
+    )
+
+    # -- local fine-tuning (provider `local`, needs the `local` extra) ---------------------------------------
+    models_dir: Path = Field(
+        Path("./data/models"),
+        description="Folder of the local LoRA training runs: one `job-<id>` folder per job with the "
+        "uploaded data, the training log, checkpoints and the trained adapter (`adapter/`).",
+    )
+    local_serve_base_url: str = Field(
+        "http://127.0.0.1:8000/v1",
+        description="OpenAI-compatible base URL (vLLM, Ollama, llama.cpp server) that serves locally "
+        "trained models; recorded in the registry as their endpoint.",
+    )
+    local_merge_adapter: bool = Field(
+        False,
+        description="Also save each locally trained model with its LoRA adapter merged into the base "
+        "weights (`merged/`), for servers that cannot load adapters.",
+    )
+
+    # -- fine-tuning worker (`bloomtune worker`) --------------------------------------------------------
+    provider_timeout_seconds: float = Field(
+        60.0, gt=0, description="Seconds a fine-tuning provider call may take before it counts as a timeout."
+    )
+    finetune_poll_seconds: float = Field(
+        30.0, gt=0, description="Seconds between two polls of a running fine-tuning job."
+    )
+    finetune_max_backoff_seconds: float = Field(
+        900.0,
+        gt=0,
+        description="Longest wait between retries after a provider error (the wait doubles per failure).",
     )
 
     @model_validator(mode="after")

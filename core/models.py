@@ -183,11 +183,53 @@ class DatasetMember(Base):
     """Lineage: which interaction (and whose) went into which dataset version, and in which split."""
 
     __tablename__ = "dataset_member"
+    __table_args__ = (Index("ix_dataset_member_version_split", "dataset_version_id", "split", "position"),)
 
     dataset_version_id: Mapped[int] = mapped_column(ForeignKey("dataset_version.id"), primary_key=True)
     interaction_id: Mapped[str] = mapped_column(ID, primary_key=True, index=True)
     user_pseudonym: Mapped[str | None] = mapped_column(String(64), index=True)
     split: Mapped[str] = mapped_column(String(16))
+    # the frozen training example (scrubbed, system prompt included) so exports never drift from the build
+    position: Mapped[int | None] = mapped_column(Integer)
+    topic: Mapped[str | None] = mapped_column(String(32))
+    messages: Mapped[list[Any] | None] = mapped_column()
+    tokens: Mapped[int | None] = mapped_column(Integer)
+
+
+class DatasetPair(Base):
+    """A frozen preference pair of a dataset version, for DPO exports."""
+
+    __tablename__ = "dataset_pair"
+    __table_args__ = (Index("ix_dataset_pair_version_split", "dataset_version_id", "split", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_version_id: Mapped[int] = mapped_column(ForeignKey("dataset_version.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    split: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    interaction_id: Mapped[str | None] = mapped_column(ID)
+    messages: Mapped[list[Any]] = mapped_column()
+    preferred: Mapped[str] = mapped_column(Text)
+    non_preferred: Mapped[str] = mapped_column(Text)
+
+
+class PreferenceVote(Base):
+    """A side-by-side judgement between two models' answers to the same prompt."""
+
+    __tablename__ = "preference_vote"
+    __table_args__ = (CheckConstraint("winner IN ('a', 'b', 'tie')", name="ck_preference_vote_winner"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    messages: Mapped[list[Any]] = mapped_column()
+    model_a: Mapped[str] = mapped_column(String(255))
+    answer_a: Mapped[str] = mapped_column(Text)
+    model_b: Mapped[str] = mapped_column(String(255))
+    answer_b: Mapped[str] = mapped_column(Text)
+    winner: Mapped[str] = mapped_column(String(4))
+    voter: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    interaction_id: Mapped[str | None] = mapped_column(ForeignKey("interaction.id", ondelete="SET NULL"))
+    dataset_version_id: Mapped[int | None] = mapped_column(ForeignKey("dataset_version.id"))
 
 
 class FinetuneJob(Base):
@@ -212,6 +254,20 @@ class FinetuneJob(Base):
     actual_cost_usd: Mapped[float | None] = mapped_column(Float)
     fine_tuned_model: Mapped[str | None] = mapped_column(String(255))
     error: Mapped[str | None] = mapped_column(Text)
+    # worker state (migration 0008): the provider's own status word, consecutive retryable failures (backoff),
+    # the claim a worker holds while it works on the job, uploaded file references, the last event seen,
+    # and what the provider reported besides (checkpoints, data stats, endpoint, launch options)
+    raw_status: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    remote_files: Mapped[dict[str, Any] | None] = mapped_column()
+    event_cursor: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict[str, Any] | None] = mapped_column()
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+
+
+Index("ix_finetune_job_next_poll_at", FinetuneJob.next_poll_at)
 
 
 class JobEvent(Base):

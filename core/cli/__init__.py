@@ -16,6 +16,8 @@ from core.cli import alerts, apikeys, data, serve, serve_api, users
 from core.cli import duplicates as duplicate_cli
 from core.cli import experiments as experiment_cli
 from core.cli import rollups as rollup_cli
+from core.cli import datasets as dataset_cli
+from core.cli import finetune as finetune_cli
 from core.cli import topics as topic_cli
 from core.errors import BloomtuneError
 
@@ -41,6 +43,9 @@ app.add_typer(alerts.app, name="alerts")
 app.add_typer(topic_cli.app, name="topics")
 app.add_typer(rollup_cli.app, name="rollups")
 app.add_typer(duplicate_cli.app, name="duplicates")
+app.add_typer(dataset_cli.app, name="dataset")
+app.add_typer(finetune_cli.app, name="finetune")
+app.command("worker")(finetune_cli.worker_command)
 
 
 def main() -> None:

@@ -9,6 +9,11 @@ and that no reviewer rejected and no clinician judged unsafe. *Unique* means dis
 question-and-answer content. *Un-scrubbed PII*: `pii_flags` records the personal data found at ingest; when it
 was scrubbed the stored text holds placeholders only, so the gate counts just the flagged interactions marked
 `UNSCRUBBED` (stored as written because `SCRUB_PII_ON_INGEST` was off).
+
+*Validation passes*: the newest `READINESS_VALIDATION_SAMPLE` would-be training examples (shaped exactly as a
+build with default filters shapes them) are validated like any uploaded file. *No unsafe answer included*:
+no example of the newest version of any dataset has since been judged unsafe by a clinician (builds leave
+such answers out; a later verdict means the version should be rebuilt).
 """
 
 from __future__ import annotations
@@ -21,7 +26,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from core.config import Settings
-from core.models import Interaction, InteractionTopic, Rating, Review
+from core.dataset.candidates import Shaping, iter_examples
+from core.dataset.export import openai_line
+from core.dataset.spec import DatasetSpec
+from core.dataset.tokens import TokenCounter, encoding_for
+from core.dataset.validate import validate_lines
+from core.models import DatasetMember, DatasetVersion, Interaction, InteractionTopic, Rating, Review
 from core.privacy import UNSCRUBBED
 from core.vocab import CORE_TOPICS, TOPIC_LABELS
 
@@ -93,6 +103,8 @@ def assess(*, session: Session, settings: Settings) -> Readiness:
         _enough_examples(unique, settings.readiness_min_examples),
         _topics_covered(topics, settings.readiness_min_per_topic),
         _no_pii(with_pii, scrubbed),
+        _validation_passes(session, settings),
+        _no_unsafe_included(session),
     ]
     return readiness
 
@@ -130,4 +142,63 @@ def _no_pii(with_pii: int, scrubbed: int) -> Check:
         message=f"{with_pii} high-quality examples still hold un-scrubbed personal data "
         f"({scrubbed} more had theirs replaced by placeholders at ingest)",
         next_step="scrub or reject the flagged interactions on the Interactions page" if with_pii else "",
+    )
+
+
+def _validation_passes(session: Session, settings: Settings) -> Check:
+    spec = DatasetSpec(name="readiness").resolved(settings)
+    examples = iter_examples(
+        session,
+        spec,
+        TokenCounter(encoding_for(None)),
+        Shaping(),
+        newest_first=True,
+        limit=settings.readiness_validation_sample,
+        scrub=False,  # the no-PII check covers personal data; validation needs only the shape
+    )
+    report = validate_lines(openai_line(spec.system_prompt, e.messages) for e in examples)
+    failing = len(set().union(*report.error_lines.values()))
+    if report.examples == 0:
+        message, step = "no would-be training examples to validate yet", "rate or approve answers"
+    elif failing:
+        keys = ", ".join(f"{key} ({count})" for key, count in report.errors.items())
+        message = f"{failing} of {report.examples} would-be training examples fail validation: {keys}"
+        step = "fix or reject those interactions, then check again (dataset validate shows the lines)"
+    else:
+        message, step = f"the {report.examples} newest would-be training examples validate", ""
+    return Check(
+        name="validation_passes",
+        passed=report.examples > 0 and failing == 0,
+        value=failing,
+        threshold=0,
+        message=message,
+        next_step=step,
+    )
+
+
+def _no_unsafe_included(session: Session) -> Check:
+    newest = (
+        select(DatasetVersion.name, func.max(DatasetVersion.version).label("version"))
+        .group_by(DatasetVersion.name)
+        .subquery()
+    )
+    rows = session.execute(
+        select(DatasetVersion.name, DatasetVersion.version, func.count())
+        .join(newest, and_(newest.c.name == DatasetVersion.name, newest.c.version == DatasetVersion.version))
+        .join(DatasetMember, DatasetMember.dataset_version_id == DatasetVersion.id)
+        .join(Review, Review.interaction_id == DatasetMember.interaction_id)
+        .where(Review.clinical_verdict == "unsafe")
+        .group_by(DatasetVersion.name, DatasetVersion.version)
+        .order_by(DatasetVersion.name)
+    ).all()
+    unsafe = sum(int(count) for _, _, count in rows)
+    labels = ", ".join(f"{name}:{version}" for name, version, _ in rows)
+    return Check(
+        name="no_unsafe_included",
+        passed=unsafe == 0,
+        value=unsafe,
+        threshold=0,
+        message=f"{unsafe} answers judged unsafe by a clinician are in the newest dataset versions"
+        + (f" ({labels})" if labels else ""),
+        next_step=f"rebuild {labels} to leave them out" if unsafe else "",
     )

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import accounts, audit, erasure, review
+from core import accounts, audit, erasure, registry, review, side_by_side
 from core.auth import ROLE_PERMISSIONS, Permission, Principal, Role
 from core.config import Settings
 from core.demo import generate_demo
@@ -19,11 +19,19 @@ from core.errors import PermissionDenied
 from core.ingest.importer import import_files
 from core.models import AuditLog
 from tests.conftest import SAMPLE
+from tests.registry_data import base_model
 from tests.unit.test_review import store_interactions
 
 TARGET = "target@example.org"
 PASSWORD = "a long enough password"
 Service = Callable[[Session, Principal, Settings], Any]
+JUDGED_PAIR = side_by_side.Pair(
+    side_by_side.Prompt([{"role": "user", "content": "q"}]),
+    "model-a",
+    side_by_side.Answer("answer a"),
+    "model-b",
+    side_by_side.Answer("answer b"),
+)
 
 SERVICES: dict[str, tuple[Permission, Service]] = {
     "import_files": (
@@ -66,6 +74,24 @@ SERVICES: dict[str, tuple[Permission, Service]] = {
     "audit.entries_csv": (
         Permission.VIEW_AUDIT_LOG,
         lambda s, p, c: audit.entries_csv(session=s, principal=p),
+    ),
+    "registry.promote": (
+        Permission.MANAGE_MODELS,
+        lambda s, p, c: registry.promote(
+            session=s, principal=p, name=base_model(s, "m", status="candidate").name
+        ),
+    ),
+    "registry.register_model": (
+        Permission.MANAGE_MODELS,
+        lambda s, p, c: registry.register_model(session=s, principal=p, name="m", provider="openai"),
+    ),
+    "registry.retire": (
+        Permission.MANAGE_MODELS,
+        lambda s, p, c: registry.retire(session=s, principal=p, name=base_model(s, "m").name),
+    ),
+    "side_by_side.record_vote": (
+        Permission.RATE,
+        lambda s, p, c: side_by_side.record_vote(session=s, principal=p, pair=JUDGED_PAIR, winner="a"),
     ),
 }
 
@@ -131,6 +157,7 @@ SERVICES.update(REVIEW_SERVICES)
 # Services meant for more roles than admin (the rest are admin-only).
 SHARED_WITH = {name: {Role.ADMIN, Role.CLINICIAN, Role.REVIEWER} for name in REVIEW_SERVICES}
 SHARED_WITH["review.set_clinical_verdict"] = {Role.ADMIN, Role.CLINICIAN}
+SHARED_WITH["side_by_side.record_vote"] = {Role.ADMIN, Role.REVIEWER, Role.CLINICIAN}
 
 
 def audit_rows(session: Session) -> int:

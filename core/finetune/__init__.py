@@ -1,0 +1,1 @@
+"""Fine-tuning: the model catalogue, cost estimates, the jobs service and the worker that drives providers."""
