@@ -13,11 +13,11 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from core.cli import alerts, apikeys, data, serve, serve_api, users
+from core.cli import datasets as dataset_cli
 from core.cli import duplicates as duplicate_cli
 from core.cli import experiments as experiment_cli
-from core.cli import rollups as rollup_cli
-from core.cli import datasets as dataset_cli
 from core.cli import finetune as finetune_cli
+from core.cli import rollups as rollup_cli
 from core.cli import topics as topic_cli
 from core.errors import BloomtuneError
 
