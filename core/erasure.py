@@ -8,8 +8,10 @@ topics, search-index entries and the duplicate-scan signatures of texts nobody e
 and loses the pseudonym), naming the dataset versions that contained them (now marked
 `contains_erased_data`) and the registered models trained on those versions.
 
-Dataset versions stay immutable: their lineage rows keep the pseudonym, so a version built before the
-erasure can still be found and retired; only the erasure mark changes.
+Dataset versions keep their lineage rows (with the pseudonym), so a version built before the erasure can
+still be found and retired; what changes is the erasure mark, and the user's frozen training text in them
+is removed (member examples emptied, their preference pairs and side-by-side votes deleted), so no later
+export of that version carries it.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from core.errors import InputError
 from core.models import (
     Conversation,
     DatasetMember,
+    DatasetPair,
     DatasetVersion,
     FinetuneJob,
     Interaction,
     InteractionTopic,
     NearDuplicateSignature,
+    PreferenceVote,
     Rating,
     RegisteredModel,
     Review,
@@ -113,7 +117,7 @@ def erase_user(user_id: str, *, session: Session, principal: Principal, settings
     doomed_texts = set(
         session.scalars(select(Interaction.content_hash).where(Interaction.user_pseudonym == pseudonym))
     )
-    for model in (Rating, Review, InteractionTopic):
+    for model in (Rating, Review, InteractionTopic, PreferenceVote):
         _execute(session, delete(model).where(model.interaction_id.in_(doomed)))
     _execute(
         session, update(Interaction).where(Interaction.duplicate_of.in_(doomed)).values(duplicate_of=None)
@@ -180,6 +184,15 @@ def _report_training_data(session: Session, pseudonym: str, report: ErasureRepor
     )
     for version in versions:
         version.contains_erased_data = True
+    # the versions keep who was in them (lineage) but lose the user's frozen text
+    theirs = select(DatasetMember.interaction_id).where(DatasetMember.user_pseudonym == pseudonym)
+    _execute(session, delete(DatasetPair).where(DatasetPair.interaction_id.in_(theirs)))
+    _execute(
+        session,
+        update(DatasetMember)
+        .where(DatasetMember.user_pseudonym == pseudonym)
+        .values(messages=None, tokens=None),
+    )
     report.dataset_versions = [{"id": v.id, "name": v.name, "version": v.version} for v in versions]
     ids = [v.id for v in versions]
     if not ids:

@@ -23,10 +23,12 @@ from core.models import (
     AuditLog,
     Conversation,
     DatasetMember,
+    DatasetPair,
     DatasetVersion,
     FinetuneJob,
     Interaction,
     InteractionTopic,
+    PreferenceVote,
     Rating,
     RegisteredModel,
     Review,
@@ -70,12 +72,41 @@ def _dataset(session: Session, name: str, members: list[tuple[str, str | None]])
     session.add(version)
     session.flush()
     for interaction_id, pseudonym in members:
+        prompt = [{"role": "user", "content": f"question of {interaction_id}"}]
         session.add(
             DatasetMember(
                 dataset_version_id=version.id,
                 interaction_id=interaction_id,
                 user_pseudonym=pseudonym,
                 split="train",
+                messages=[*prompt, {"role": "assistant", "content": "answer"}],
+                tokens=12,
+            )
+        )
+        session.add(
+            DatasetPair(
+                dataset_version_id=version.id,
+                position=0,
+                split="train",
+                source="correction",
+                interaction_id=interaction_id,
+                messages=prompt,
+                preferred="better",
+                non_preferred="worse",
+            )
+        )
+        session.add(
+            PreferenceVote(
+                messages=prompt,
+                model_a="a",
+                answer_a="x",
+                model_b="b",
+                answer_b="y",
+                winner="a",
+                voter="r@example.org",
+                created_at=utcnow(),
+                interaction_id=interaction_id,
+                dataset_version_id=version.id,
             )
         )
     return version
@@ -128,6 +159,12 @@ def export_and_erase(session: Session, settings: Settings, admin: Principal) -> 
     rows = session.execute(select(DatasetVersion.name, DatasetVersion.contains_erased_data))
     marks = dict(rows.all())
     assert marks == {"mixed": True, "bob-only": False}
+    frozen = dict(session.execute(select(DatasetMember.interaction_id, DatasetMember.messages)).all())
+    assert frozen[f"{ALICE}-0"] is None  # lineage kept, the erased user's text gone
+    assert frozen[f"{BOB}-0"] is not None and frozen[f"{BOB}-1"] is not None
+    for model in (DatasetPair, PreferenceVote):
+        left = set(session.scalars(select(model.interaction_id)))
+        assert left == {f"{BOB}-0", f"{BOB}-1"}, model
 
     entries = session.scalars(select(AuditLog).where(AuditLog.action.like("user_data.%"))).all()
     assert [e.action for e in entries] == ["user_data.export", "user_data.erase"]
