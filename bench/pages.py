@@ -94,7 +94,8 @@ def _measure(kind: str, interactions: int, url: str, *, filled: float | None) ->
             _time_page(kind, interactions, INTERACTIONS_PAGE, "Interactions", view=view, params=params)
             for view, params in INTERACTION_VIEWS.items()
         ]
-        rows += _time_duplicates(kind, interactions, url)
+        if os.environ.get("BENCH_DUPLICATES", "1") != "0":
+            rows += _time_duplicates(kind, interactions, url)
     finally:
         db.get_engine().dispose()
         db.get_engine.cache_clear()
