@@ -4,7 +4,7 @@ local job row, a wait for a run to finish, and the skip-or-fail rule for the `lo
 In: folders, a session, a provider. Out: `build_tiny_model(folder)` saves a two-layer Llama with a 32-wide
 hidden state and a word-level tokenizer trained on a few sentences (loadable with `AutoModelForCausalLM` /
 `AutoTokenizer`); `chat_lines()` gives JSONL lines in the training export's format; `make_job()` adds a
-committed `finetune_job` row; `wait_until_finished()` polls the provider like the worker does; `train_and_check()` is the whole
+committed `finetune_job` row; `wait_until_finished()` waits for the training process to exit and reads its final state; `train_and_check()` is the whole
 successful run, shared by the SQLite and PostgreSQL tiers.
 """
 
@@ -14,7 +14,6 @@ import importlib.util
 import json
 import math
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import utcnow
+from core.finetune.local_run import RunFolder
 from core.finetune.local_train import load_model
 from core.models import FinetuneJob, JobEvent
 from core.providers.base import Hyperparameters, JobSpec, JobState, JobStatus, TrainingFiles
@@ -129,16 +129,22 @@ def make_job(session: Session, *, base_model: str) -> FinetuneJob:
     return job
 
 
-def wait_until_finished(provider: LocalProvider, external_id: str, *, limit_seconds: float = 240) -> JobState:
-    """Poll like the worker until the run finishes (the limit only guards against a hang)."""
-    deadline = time.monotonic() + limit_seconds
-    while time.monotonic() < deadline:
-        state = provider.get_status(external_id)
-        if state.finished:
-            return state
-        time.sleep(0.5)
-    provider.cancel(external_id)
-    raise AssertionError(f"{external_id} did not finish within {limit_seconds} s")
+def wait_for_trainer(provider: LocalProvider, job_id: int) -> None:
+    """Block until the job's training process exits (the provider started it as this process's child;
+    pytest's timeout guards against a hang)."""
+    folder = RunFolder.for_job(provider.models_dir, job_id)
+    try:
+        os.waitpid(int(folder.pid_path.read_text(encoding="utf-8")), 0)
+    except ChildProcessError:  # already reaped by a status check
+        pass
+
+
+def wait_until_finished(provider: LocalProvider, external_id: str) -> JobState:
+    """The run's final state, once its training process has exited."""
+    wait_for_trainer(provider, int(external_id.removeprefix("job-")))
+    state = provider.get_status(external_id)
+    assert state.finished, f"{external_id} exited without finishing: {state}"
+    return state
 
 
 def chat_files(folder: Path, train: list[str], validation: list[str] | None = None) -> TrainingFiles:

@@ -124,7 +124,10 @@ def test_a_process_gone_without_a_result_is_a_failed_job_with_its_last_output(
 
 def test_a_running_job_reports_progress_and_an_estimated_finish(provider: LocalProvider) -> None:
     # a stand-in whose command line names the training module, as the real process's does
-    stand_in = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", TRAIN_MODULE])
+    # (it blocks reading its stdin until killed)
+    stand_in = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()", TRAIN_MODULE], stdin=subprocess.PIPE
+    )
     try:
         started = "2026-11-25T10:00:00+00:00"
         _run(
