@@ -21,7 +21,7 @@ never interleave with a concurrent ingest's upserts on PostgreSQL.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -114,31 +114,10 @@ def remove_interactions(session: Session, where: ColumnElement[bool]) -> None:
         cohorts: cohorts.member_column().in_(select(getattr(Interaction, cohorts.member)).where(where))
         for cohorts in COHORTS
     }
-    for cohorts, members in touched.items():
-        _upsert(
-            session,
-            cohorts.table,
-            cohorts.key_names,
-            cohorts.measure_names,
-            cohorts.grouped(members, negate=True),
-        )
-    for rollup in ROLLUPS:
-        _upsert(
-            session,
-            rollup.table,
-            rollup.key_names,
-            rollup.measure_names,
-            _grouped(rollup, where, negate=True),
-        )
+    _shift_cohorts(session, touched, negate=True)
+    _shift(session, ROLLUPS, where, negate=True)
     _prune(session, [rollup.table for rollup in ROLLUPS])
-    for cohorts, members in touched.items():
-        _upsert(
-            session,
-            cohorts.table,
-            cohorts.key_names,
-            cohorts.measure_names,
-            cohorts.grouped(members, negate=False),
-        )
+    _shift_cohorts(session, touched, negate=False)
     _prune(session, [c.table for c in COHORTS])
 
 
@@ -149,25 +128,35 @@ def ratings_changing(session: Session, interaction_ids: Sequence[str]) -> Iterat
     where = Interaction.id.in_(list(interaction_ids))
     affected = [rollup for rollup in ROLLUPS if rollup.follows_ratings]
     session.flush()
-    for rollup in affected:
-        _upsert(
-            session,
-            rollup.table,
-            rollup.key_names,
-            rollup.measure_names,
-            _grouped(rollup, where, negate=True),
-        )
+    _shift(session, affected, where, negate=True)
     yield
     session.flush()
-    for rollup in affected:
+    _shift(session, affected, where, negate=False)
+    _prune(session, [rollup.table for rollup in affected])
+
+
+def _shift(session: Session, rollups: Sequence[Rollup], where: ColumnElement[bool], *, negate: bool) -> None:
+    """Add (or, with `negate`, subtract) the rows selected by `where` to each rollup."""
+    for rollup in rollups:
         _upsert(
             session,
             rollup.table,
             rollup.key_names,
             rollup.measure_names,
-            _grouped(rollup, where, negate=False),
+            _grouped(rollup, where, negate=negate),
         )
-    _prune(session, [rollup.table for rollup in affected])
+
+
+def _shift_cohorts(session: Session, touched: Mapping[Cohorts, ColumnElement[bool]], *, negate: bool) -> None:
+    """Add (or subtract) the cohort rows of the touched members, recomputed from what is stored now."""
+    for cohorts, members in touched.items():
+        _upsert(
+            session,
+            cohorts.table,
+            cohorts.key_names,
+            cohorts.measure_names,
+            cohorts.grouped(members, negate=negate),
+        )
 
 
 def rebuild(session: Session) -> dict[str, int]:
