@@ -3,8 +3,10 @@
 In: a session (for its dialect), `InteractionFilters`, a sort name from `SORTS`. Out: SQLAlchemy
 conditions (`where`), a sort as segments with their keys (`sort_plan`; `core.interactions` reads each
 segment in index order), the same sort as flat ORDER BY terms (`order_by`), one row's sort-key values
-(`sort_values`) and the keyset condition "comes after that row" (`keyset_after`). Filters on related tables
-are `id IN (subquery)` so the database can drive from the small side; every sort ends with a unique
+(`sort_values`) and the keyset condition "comes after that row" (`keyset_after`). Ratings, review state,
+suspicion and the like are read from the interaction's triage columns (`core.triage`), which the queue
+indexes cover; topics and verdict values are `id IN (subquery)` so the database can drive from the small
+side; every sort ends with a unique
 tie-breaker (`rowid` on SQLite, which each index holds; `id` elsewhere) so pages never overlap.
 """
 
@@ -16,7 +18,6 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    Select,
     and_,
     case,
     false,
@@ -27,13 +28,12 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
-    union,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from core import search
-from core.models import Interaction, InteractionTopic, Rating, Review
+from core import search, triage
+from core.models import Interaction, InteractionTopic, Review
 from core.sql import dialect_of
 
 if TYPE_CHECKING:
@@ -47,15 +47,12 @@ SORTS = {  # name -> label
     "slowest": "Slowest first",
     "unsafe_first": "Suspected unsafe first",
 }
-SENSITIVE_TOPICS = ("pregnancy", "contraception", "fertility", "cramps_pain", "menopause")
-DOSE_PHRASES = ("mg", "milligram", "milligrams", "dosage", "double the dose", "tablets a day")
 
 
 @dataclass(frozen=True)
 class SortKey:
     expression: ColumnElement[Any]
     descending: bool
-    nullable: bool = False  # nulls always come last (in the forward direction)
 
 
 @dataclass(frozen=True)
@@ -84,15 +81,10 @@ def sort_plan(session: Session, sort: str) -> SortPlan:
         return SortPlan((*(table.user_stars == s for s in stars), table.user_stars.is_(None)), newest)
     if sort == "slowest":
         latency = table.latency_ms
-        return SortPlan(
-            (latency.is_not(None), latency.is_(None)), (SortKey(latency, True, nullable=True), *newest)
-        )
+        return SortPlan((latency.is_not(None), latency.is_(None)), (SortKey(latency, True), *newest))
     if sort == "unsafe_first":
-        judged, disliked, dose = _unsafe_signals(session)
-        return SortPlan(
-            (judged, and_(not_(judged), disliked), and_(not_(judged), not_(disliked), dose), not_(or_(judged, disliked, dose))),
-            newest,
-        )  # fmt: skip
+        levels = tuple(table.suspicion == level for level in triage.SUSPICION_LEVELS)
+        return SortPlan((*levels, table.suspicion == 0), newest)
     return SortPlan((None,), newest)
 
 
@@ -114,10 +106,7 @@ def order_terms(keys: Sequence[SortKey], *, backwards: bool = False) -> list[Any
     terms = []
     for key in keys:
         descending = key.descending != backwards
-        term = key.expression.desc() if descending else key.expression.asc()
-        if key.nullable:
-            term = term.nulls_first() if backwards else term.nulls_last()
-        terms.append(term)
+        terms.append(key.expression.desc() if descending else key.expression.asc())
     return terms
 
 
@@ -162,14 +151,12 @@ def _equal(expression: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
 
 
 def _beyond(key: SortKey, value: Any, backwards: bool) -> ColumnElement[bool]:
-    """`key` strictly after `value` in the (possibly reversed) order; nulls sit at the forward end."""
+    """`key` strictly after `value` in the (possibly reversed) order. A key that may be null is one a sort
+    splits into a null and a non-null segment (`SortPlan`), so within a segment a null equals every other."""
+    if value is None:
+        return false()
     descending = key.descending != backwards
-    if value is None:  # a null is last going forwards, so going backwards every non-null comes after it
-        return key.expression.is_not(None) if backwards and key.nullable else false()
-    beyond = key.expression < value if descending else key.expression > value
-    if key.nullable and not backwards:
-        return or_(beyond, key.expression.is_(None))
-    return beyond
+    return key.expression < value if descending else key.expression > value
 
 
 def distinct_values(
@@ -209,9 +196,10 @@ def where(session: Session, filters: InteractionFilters) -> list[ColumnElement[b
         stars = _any_of(table.user_stars, filters.stars)
         conditions.append(or_(stars, table.user_stars.is_(None)) if None in filters.stars else stars)
     if filters.thumbs:
-        conditions.append(_rating_condition(Rating.thumbs, filters.thumbs))
+        thumbs = _any_of(table.user_thumbs, filters.thumbs)
+        conditions.append(or_(thumbs, table.user_thumbs.is_(None)) if None in filters.thumbs else thumbs)
     if filters.review_status:
-        conditions.append(_review_status_condition(filters.review_status))
+        conditions.append(table.review_status.in_(filters.review_status))
     if filters.clinical_verdict:
         conditions.append(_verdict_condition(filters.clinical_verdict))
     if filters.topic:
@@ -228,38 +216,10 @@ def where(session: Session, filters: InteractionFilters) -> list[ColumnElement[b
     if filters.q.strip():
         conditions.append(search.matches(session, filters.q))
     if filters.suspected_unsafe is not None:
-        suspects = union(*_unsafe_ids(session))
-        conditions.append(table.id.in_(suspects) if filters.suspected_unsafe else table.id.not_in(suspects))
+        conditions.append(table.suspicion > 0 if filters.suspected_unsafe else table.suspicion == 0)
     if filters.reviewer_rated is not None:
-        rated = table.id.in_(select(Rating.interaction_id).where(Rating.source == "reviewer"))
-        conditions.append(rated if filters.reviewer_rated else not_(rated))
+        conditions.append(table.reviewer_rated == filters.reviewer_rated)
     return conditions
-
-
-def _unsafe_signals(session: Session) -> tuple[ColumnElement[bool], ColumnElement[bool], ColumnElement[bool]]:
-    """Why an interaction is suspected unsafe, strongest first, as conditions on its id."""
-    ids = Interaction.__table__.c.id
-    return tuple(ids.in_(suspects) for suspects in _unsafe_ids(session))  # type: ignore[return-value]
-
-
-def _unsafe_ids(session: Session) -> tuple[Select[Any], Select[Any], Select[Any]]:
-    """The ids of the interactions (a) a clinician judged unsafe or inaccurate; (b) whose user disliked them
-    (thumbs down or 1-2 stars) on a sensitive topic; (c) that mention a dose (`DOSE_PHRASES`, through the
-    full-text index). Each is read from its small side: reviews, user ratings, full-text hits."""
-    judged = select(Review.interaction_id).where(Review.clinical_verdict.in_(("unsafe", "inaccurate")))
-    sensitive = (
-        select(InteractionTopic.interaction_id)
-        .where(
-            InteractionTopic.interaction_id == Rating.interaction_id,
-            InteractionTopic.topic.in_(SENSITIVE_TOPICS),
-        )
-        .exists()
-    )
-    disliked = select(Rating.interaction_id).where(
-        Rating.source == "user", or_(Rating.thumbs == "down", Rating.stars <= 2), sensitive
-    )
-    dose = select(Interaction.id).where(search.mentions_any(session, DOSE_PHRASES))
-    return judged, disliked, dose
 
 
 def _any_of(column: Any, values: tuple[Any, ...]) -> ColumnElement[bool]:
@@ -267,28 +227,11 @@ def _any_of(column: Any, values: tuple[Any, ...]) -> ColumnElement[bool]:
     return column.in_(wanted) if wanted else false()
 
 
-def _rating_condition(column: Any, values: tuple[Any, ...]) -> ColumnElement[bool]:
-    """The user's rating has one of `values` in `column`; None among them also takes "never gave one"."""
-    ids = Interaction.__table__.c.id
-    users = Rating.source == "user"
-    matching = ids.in_(select(Rating.interaction_id).where(users, _any_of(column, values)))
-    if None not in values:
-        return matching
-    unrated = ids.not_in(select(Rating.interaction_id).where(users, column.is_not(None)))
-    return or_(matching, unrated)
-
-
-def _review_status_condition(statuses: tuple[str, ...]) -> ColumnElement[bool]:
-    ids = Interaction.__table__.c.id
-    if "pending" in statuses:  # no review row counts as pending
-        return ids.not_in(select(Review.interaction_id).where(Review.status.not_in(statuses)))
-    return ids.in_(select(Review.interaction_id).where(Review.status.in_(statuses)))
-
-
 def _verdict_condition(verdicts: tuple[str | None, ...]) -> ColumnElement[bool]:
+    """A clinician's verdict is one of `verdicts` (read from the few reviews); None also takes "no verdict"
+    (the copy on the interaction)."""
     ids = Interaction.__table__.c.id
     matching = ids.in_(select(Review.interaction_id).where(_any_of(Review.clinical_verdict, verdicts)))
     if None not in verdicts:
         return matching
-    unjudged = ids.not_in(select(Review.interaction_id).where(Review.clinical_verdict.is_not(None)))
-    return or_(matching, unjudged)
+    return or_(matching, Interaction.__table__.c.clinical_verdict.is_(None))

@@ -6,6 +6,10 @@ parameters with `InteractionFilters.from_params`, written back with `.to_params(
 `InteractionRow`s and the total count of matching interactions; `neighbour_id` gives the next or previous
 interaction of the same filtered, sorted listing (keyset on the sort key, so it needs no offset).
 
+A full-text search counts at most `SEARCH_COUNT_CAP` matches (a common word matches a large share of a
+million conversations, and counting them all means reading each one): past the cap the page says there are
+more (`Page.more`) and pages through the first `SEARCH_COUNT_CAP`, in order.
+
 Only the page's rows are read: LIMIT/OFFSET picks their ids through the sort's index first (a "deferred
 join", so skipped rows are never fetched), then those rows are read by primary key; question and answer
 are cut to `PREVIEW_CHARS` by the database, and the end user's latest stars and thumbs, the review state
@@ -21,7 +25,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Row, case, func, select
+from sqlalchemy import Row, Select, case, func, literal_column, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -45,12 +49,14 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "PAGE_SIZES",
     "PREVIEW_CHARS",
+    "SEARCH_COUNT_CAP",
     "SORTS",
     "FilterChoices",
     "InteractionFilters",
     "InteractionRow",
     "Page",
     "filter_choices",
+    "count_matching",
     "first_id",
     "list_interactions",
     "neighbour_id",
@@ -63,6 +69,7 @@ PREVIEW_CHARS = 200
 ELLIPSIS = "…"
 NONE = "none"  # the URL spelling of "no value" in the stars, thumbs and verdict filters
 MAX_QUERY_CHARS = 200
+SEARCH_COUNT_CAP = 1_000
 Params = Mapping[str, str | list[str]]
 
 
@@ -233,6 +240,12 @@ class Page:
     total: int = 0
     page: int = 1
     page_size: int = PAGE_SIZES[0]
+    more: bool = False  # more than `total` match (a search stops counting at `SEARCH_COUNT_CAP`)
+
+    @property
+    def total_label(self) -> str:
+        """The total as people read it: "1,234", or "1,000+" when counting stopped at the cap."""
+        return f"{self.total:,}{'+' if self.more else ''}"
 
     @property
     def page_count(self) -> int:
@@ -298,11 +311,12 @@ def list_interactions(
         raise InputError(f"page size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
     conditions = where(session, filters)
     plan = sort_plan(session, sort)
-    sizes = _segment_sizes(session, conditions, plan)
+    cap = SEARCH_COUNT_CAP if filters.q.strip() else None
+    sizes, more = _segment_sizes(session, conditions, plan, cap=cap)
     total = sum(sizes)
     offset = (page - 1) * page_size
     if offset >= total:
-        return Page(total=total, page=page, page_size=page_size)
+        return Page(total=total, page=page, page_size=page_size, more=more)
     ids = _page_ids(session, conditions, plan, sizes, offset, page_size)
     found = session.execute(
         select(
@@ -340,6 +354,7 @@ def list_interactions(
         total=total,
         page=page,
         page_size=page_size,
+        more=more,
     )
 
 
@@ -407,7 +422,7 @@ def position(
     require(principal, Permission.VIEW_INTERACTIONS)
     plan = sort_plan(session, check_sort(sort))
     conditions = where(session, filters)
-    sizes = _segment_sizes(session, conditions, plan)
+    sizes, _ = _segment_sizes(session, conditions, plan)
     matches = select(Interaction.id).where(Interaction.id == current_id, *conditions)
     segment = _segment_of(session, plan, current_id)
     if segment is None or session.scalar(matches) is None:
@@ -426,14 +441,41 @@ def _present(*conditions: ColumnElement[bool] | None) -> list[ColumnElement[bool
     return [c for c in conditions if c is not None]
 
 
-def _segment_sizes(session: Session, conditions: list[ColumnElement[bool]], plan: SortPlan) -> list[int]:
-    """How many matching rows each segment of the sort holds, counted in one pass."""
-    counts = [func.count()] + [
-        func.count(case((segment, 1))) for segment in plan.segments[:-1] if segment is not None
-    ]
-    row = session.execute(select(*counts).select_from(Interaction).where(*conditions)).one()
-    total, *leading = (int(n or 0) for n in row)
-    return [*leading, total - sum(leading)]
+def _segment_sizes(
+    session: Session, conditions: list[ColumnElement[bool]], plan: SortPlan, *, cap: int | None = None
+) -> tuple[list[int], bool]:
+    """How many matching rows each segment of the sort holds, and whether more match than that. Without a
+    cap, counted in one pass. With one, each segment is counted up to what is left of the cap; the segment
+    that reaches it is cut there and the later ones count as empty, so the sizes describe the first `cap`
+    rows in sort order exactly."""
+    if cap is None:
+        counts = [func.count()] + [
+            func.count(case((segment, 1))) for segment in plan.segments[:-1] if segment is not None
+        ]
+        row = session.execute(select(*counts).select_from(Interaction).where(*conditions)).one()
+        total, *leading = (int(n or 0) for n in row)
+        return [*leading, total - sum(leading)], False
+    sizes: list[int] = []
+    for segment in plan.segments:
+        found, more = count_matching(session, [*conditions, *_present(segment)], cap=cap - sum(sizes))
+        sizes.append(found)
+        if more:
+            return sizes + [0] * (len(plan.segments) - len(sizes)), True
+    return sizes, False
+
+
+def count_matching(
+    session: Session, conditions: list[ColumnElement[bool]], *, cap: int | None = None
+) -> tuple[int, bool]:
+    """How many interactions meet `conditions`, counting no further than `cap` (when given); and whether
+    more than that match."""
+    if cap is None:
+        return int(
+            session.scalar(select(func.count()).select_from(Interaction).where(*conditions)) or 0
+        ), False
+    rows: Select[Any] = select(literal_column("1")).select_from(Interaction).where(*conditions).limit(cap + 1)
+    found = int(session.scalar(select(func.count()).select_from(rows.subquery())) or 0)
+    return min(found, cap), found > cap
 
 
 def _page_ids(

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -55,12 +56,22 @@ class Interaction(Base):
     __table_args__ = (
         Index("ix_interaction_created_at", "created_at"),
         Index("ix_interaction_status_created_at", "status", "created_at"),
-        Index("ix_interaction_model_created_at", "model", "created_at"),
+        Index("ix_interaction_model_created_at", "model", "created_at", "latency_ms"),  # covers "slowest"
         Index("ix_interaction_user_created_at", "user_pseudonym", "created_at"),
         Index("ix_interaction_duplicate_of", "duplicate_of", "id"),
         Index("ix_interaction_latency_created_at", "latency_ms", "created_at"),
         Index("ix_interaction_user_stars_created_at", "user_stars", "created_at"),
         Index("ix_interaction_pii_flags", "pii_flags"),
+        Index(
+            "ix_interaction_queue",
+            "review_status",
+            "user_stars",
+            "user_thumbs",
+            "reviewer_rated",
+            "created_at",
+        ),
+        Index("ix_interaction_suspicion", "review_status", "suspicion", "created_at"),
+        Index("ix_interaction_user_thumbs_created_at", "user_thumbs", "created_at"),
         Index(
             "ix_interaction_experiment",
             "experiment",
@@ -94,6 +105,13 @@ class Interaction(Base):
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     duplicate_of: Mapped[str | None] = mapped_column(ID)
     user_stars: Mapped[int | None] = mapped_column(SmallInteger)  # the end user's stars (kept by triggers)
+    # triage columns (see `core.triage`): copies of ratings and review, and the suspicion they give
+    user_thumbs: Mapped[str | None] = mapped_column(String(4))
+    reviewer_rated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    review_status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    clinical_verdict: Mapped[str | None] = mapped_column(String(16))
+    mentions_dose: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    suspicion: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     source: Mapped[str] = mapped_column(String(16), index=True)
     ingested_at: Mapped[datetime] = mapped_column(DateTime)
 

@@ -4,18 +4,19 @@ In: a preset name (or filters and a sort of the listing's own), the acting princ
 `VIEW_INTERACTIONS`), and the interaction on screen. Out: `Queue` (filters + sort, to put in the URL),
 the first interaction of a queue, the next / previous one, and "12 of 340" (`QueuePosition`). Nothing is
 loaded but single ids and counts: the walk is a keyset step on the sort key
-(`core.interactions.neighbour_id`); the position is counted once (the rows before the current one, with the
+(`core.interactions.neighbour_id`); the position is counted once (a search's total up to
+`SEARCH_COUNT_CAP`, as the listing does) (the rows before the current one, with the
 same keyset condition) and then carried along each step (`QueuePosition.moved`, with a one-row
 `contains()` probe to see whether the item just saved left the queue), so a step never counts the queue.
 
 Presets (each a pair of `InteractionFilters` and a sort from `SORTS`):
 - unrated — no user stars or thumbs, no reviewer rating, and the review still pending; oldest first;
 - low_rated — pending reviews, lowest user rating first (unrated last);
-- unsafe — pending interactions suspected unsafe, the strongest suspicion first. The heuristic is cheap
-  enough for SQL (`core.interaction_query`: the `suspected_unsafe` filter and the `unsafe_first` sort): a
-  clinician judged the answer unsafe or inaccurate (strongest); the user gave thumbs down or two stars or
-  fewer on a sensitive topic (pregnancy, contraception, fertility, cramps & pain, menopause); the answer
-  mentions a dose (mg, dosage, "tablets a day"…, found through the full-text index);
+- unsafe — pending interactions suspected unsafe, the strongest suspicion first. The heuristic is the
+  interaction's `suspicion` column (`core.triage`): a clinician judged the answer unsafe or inaccurate
+  (strongest); the user's latest thumbs are down or their best stars two or fewer, on a sensitive topic
+  (pregnancy, contraception, fertility, cramps & pain, menopause); the question or answer mentions a dose
+  (mg, dosage, "tablets a day"…);
 - pii — interactions flagged as holding personal data, newest first.
 """
 
@@ -30,7 +31,14 @@ from sqlalchemy.orm import Session
 from core.auth import Permission, Principal, require
 from core.errors import InputError
 from core.interaction_query import keyset_after, order_by, sort_values, where
-from core.interactions import InteractionFilters, Params, check_sort, neighbour_id
+from core.interactions import (
+    SEARCH_COUNT_CAP,
+    InteractionFilters,
+    Params,
+    check_sort,
+    count_matching,
+    neighbour_id,
+)
 from core.models import Interaction
 
 DEFAULT_SORT = "newest"
@@ -57,13 +65,15 @@ class Preset:
 class QueuePosition:
     position: int  # 1-based; 0 when the current interaction is not in the queue
     total: int
+    more: bool = False  # more than `total` are in the queue (a search counts up to `SEARCH_COUNT_CAP`)
 
     def describe(self) -> str:
         if not self.total:
             return "queue is empty"
+        total = f"{self.total:,}{'+' if self.more else ''}"
         if not self.position:
-            return f"not in this queue ({self.total:,} are)"
-        return f"{self.position:,} of {self.total:,}"
+            return f"not in this queue ({total} are)"
+        return f"{self.position:,} of {total}"
 
     def moved(self, direction: Literal["next", "previous"], *, left_queue: bool) -> QueuePosition | None:
         """The position after one step, without counting again; None when it is not known (the walk
@@ -73,8 +83,8 @@ class QueuePosition:
             return None
         if left_queue:
             after = self.position if direction == "next" else self.position - 1
-            return QueuePosition(max(after, 1), max(self.total - 1, 0))
-        return QueuePosition(self.position + (1 if direction == "next" else -1), self.total)
+            return QueuePosition(max(after, 1), max(self.total - (0 if self.more else 1), 0), self.more)
+        return QueuePosition(self.position + (1 if direction == "next" else -1), self.total, self.more)
 
 
 PRESETS: dict[str, Preset] = {
@@ -165,13 +175,14 @@ def position(queue: Queue, current_id: str, *, session: Session, principal: Prin
     is not in it. Two counts over the queue: a walk counts once and then follows `QueuePosition.moved`."""
     require(principal, Permission.VIEW_INTERACTIONS)
     conditions = where(session, queue.filters)
-    total = int(session.scalar(select(func.count()).select_from(Interaction).where(*conditions)) or 0)
+    cap = SEARCH_COUNT_CAP if queue.filters.q.strip() else None
+    total, more = count_matching(session, conditions, cap=cap)
     values = sort_values(session, queue.sort, current_id)
     if values is None or not contains(queue, current_id, session=session, principal=principal):
-        return QueuePosition(0, total)
+        return QueuePosition(0, total, more)
     before = session.scalar(
         select(func.count())
         .select_from(Interaction)
         .where(*conditions, keyset_after(session, queue.sort, values, backwards=True))
     )
-    return QueuePosition(int(before or 0) + 1, total)
+    return QueuePosition(int(before or 0) + 1, total, more)

@@ -26,14 +26,14 @@ from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from core import privacy
 from core.dataset.rawjson import decoded, raw_json
 from core.dataset.spec import DatasetSpec
 from core.dataset.tokens import TokenCounter
-from core.models import Interaction, InteractionTopic, Rating, Review
+from core.models import Interaction, InteractionTopic, Review
 from core.vocab import CORE_TOPICS
 
 Message = dict[str, Any]
@@ -77,12 +77,9 @@ class Shaping:
 
 
 def vetoed() -> ColumnElement[bool]:
-    """A reviewer rejected the interaction or a clinician judged it unsafe."""
-    review = aliased(Review)  # the example query joins `Review` itself for the ideal answer
-    return exists().where(
-        review.interaction_id == Interaction.id,
-        or_(review.status == "rejected", review.clinical_verdict == "unsafe"),
-    )
+    """A reviewer rejected the interaction or a clinician judged it unsafe (never null, so it negates)."""
+    unsafe = func.coalesce(Interaction.clinical_verdict, "") == "unsafe"
+    return or_(Interaction.review_status == "rejected", unsafe)
 
 
 def candidate_filter(spec: DatasetSpec) -> ColumnElement[bool]:
@@ -90,11 +87,10 @@ def candidate_filter(spec: DatasetSpec) -> ColumnElement[bool]:
 
 
 def _quality(spec: DatasetSpec) -> list[ColumnElement[bool]]:
-    review = aliased(Review)
-    approved = exists().where(review.interaction_id == Interaction.id, review.status == "approved")
-    rated = exists().where(
-        Rating.interaction_id == Interaction.id, Rating.source == "user", Rating.stars >= spec.min_rating
-    )
+    """Rated well by the end user (their best stars) or approved, and not vetoed: read from the
+    interaction's triage columns (`core.triage`), so no rating or review is joined per row."""
+    approved = Interaction.review_status == "approved"
+    rated = Interaction.user_stars >= spec.min_rating
     return [
         Interaction.status == "ok",
         approved if spec.approved_only else or_(rated, approved),

@@ -21,17 +21,17 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, func, or_, select
+from sqlalchemy import String, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from core.config import Settings
-from core.dataset.candidates import Shaping, iter_examples
+from core.dataset.candidates import Shaping, iter_examples, vetoed
 from core.dataset.export import openai_line
 from core.dataset.spec import DatasetSpec
 from core.dataset.tokens import TokenCounter, encoding_for
 from core.dataset.validate import validate_lines
-from core.models import DatasetMember, DatasetVersion, Interaction, InteractionTopic, Rating, Review
+from core.models import DatasetMember, DatasetVersion, Interaction, InteractionTopic, Review
 from core.privacy import UNSCRUBBED
 from core.vocab import CORE_TOPICS, TOPIC_LABELS
 
@@ -68,32 +68,33 @@ class Readiness:
 
 
 def high_quality() -> ColumnElement[bool]:
-    """SQL condition on `Interaction` selecting the high-quality examples."""
-    rated_high = exists().where(
-        Rating.interaction_id == Interaction.id, Rating.source == "user", Rating.stars >= 4
-    )
-    approved = exists().where(Review.interaction_id == Interaction.id, Review.status == "approved")
-    vetoed = exists().where(
-        Review.interaction_id == Interaction.id,
-        or_(Review.status == "rejected", Review.clinical_verdict == "unsafe"),
-    )
-    return and_(Interaction.status == "ok", or_(rated_high, approved), ~vetoed)
+    """SQL condition on `Interaction` selecting the high-quality examples: the user gave 4 stars or more,
+    or a reviewer approved it; not rejected, not judged unsafe (the triage columns, `core.triage`)."""
+    rated_high = Interaction.user_stars >= 4
+    approved = Interaction.review_status == "approved"
+    return and_(Interaction.status == "ok", or_(rated_high, approved), ~vetoed())
 
 
 def assess(*, session: Session, settings: Settings) -> Readiness:
     total = session.scalar(select(func.count()).select_from(Interaction)) or 0
-    good = select(Interaction.id, Interaction.content_hash, Interaction.pii_flags).where(high_quality())
-    good_sq = good.subquery()
-    high_rated = session.scalar(select(func.count()).select_from(good_sq)) or 0
-    unique = session.scalar(select(func.count(func.distinct(good_sq.c.content_hash)))) or 0
-    flagged = good_sq.c.pii_flags.is_not(None)
-    unscrubbed = cast(good_sq.c.pii_flags, String).contains(f'"{UNSCRUBBED}"')
-    with_pii = session.scalar(select(func.count()).where(flagged, unscrubbed)) or 0
-    scrubbed = session.scalar(select(func.count()).where(flagged, ~unscrubbed)) or 0
+    flagged = Interaction.pii_flags.is_not(None)
+    unscrubbed = cast(Interaction.pii_flags, String).contains(f'"{UNSCRUBBED}"')
+    high_rated, unique, with_pii, scrubbed = (
+        int(n or 0)
+        for n in session.execute(  # one pass over the high-quality rows
+            select(
+                func.count(),
+                func.count(func.distinct(Interaction.content_hash)),
+                func.count(case((and_(flagged, unscrubbed), 1))),
+                func.count(case((and_(flagged, ~unscrubbed), 1))),
+            ).where(high_quality())
+        ).one()
+    )
     per_topic = dict(
         session.execute(
             select(InteractionTopic.topic, func.count())
-            .join(good_sq, good_sq.c.id == InteractionTopic.interaction_id)
+            .join(Interaction, Interaction.id == InteractionTopic.interaction_id)
+            .where(high_quality())
             .group_by(InteractionTopic.topic)
         ).all()
     )

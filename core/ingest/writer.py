@@ -2,7 +2,7 @@
 batch-insert.
 
 In: a batch of validated `Record`s and the caller's session. Out: the rows added to the session
-(conversation, interaction, interaction_topic, rating), their sums added to the rollup tables
+(conversation, interaction with its triage columns (`core.triage`), interaction_topic, rating), their sums added to the rollup tables
 (`core.rollups`), and a `WriteResult` saying which ids were new and
 which were already stored. Personal data (`core.privacy`) in the question, the answer and the messages is
 replaced by typed placeholders when scrubbing is on (`SCRUB_PII_ON_INGEST`) and flagged either way in
@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from core import privacy, rollups, topics
+from core import privacy, rollups, topics, triage
 from core.audit import utcnow
 from core.ingest.records import Message, Record
 from core.models import Conversation, Interaction, InteractionTopic, Rating
@@ -103,6 +103,8 @@ class RowBuilder:
         created_at = record.created_at or now
         user = self.pseudonymize(record.user_id)
         conversation_id = record.conversation_id or f"c-{record.id}"
+        tags = topics.tag(question, answer)
+        dose = triage.mentions_dose(question, answer)
         interaction = {
             "id": record.id,
             "conversation_id": conversation_id,
@@ -125,6 +127,11 @@ class RowBuilder:
             "content_hash": content_hash(question, answer),
             "duplicate_of": None,
             "user_stars": record.rating,
+            "user_thumbs": record.thumbs,
+            "mentions_dose": dose,
+            "suspicion": triage.suspicion(
+                verdict=None, thumbs=record.thumbs, stars=record.rating, topics=tags, dose=dose
+            ),
             "source": self.source,
             "ingested_at": now,
         }
@@ -135,7 +142,7 @@ class RowBuilder:
             "app_version": record.app_version,
             "locale": record.locale,
         }
-        topic_rows = [{"interaction_id": record.id, "topic": t} for t in topics.tag(question, answer)]
+        topic_rows = [{"interaction_id": record.id, "topic": t} for t in tags]
         ratings = []
         if record.rating is not None or record.thumbs is not None or record.feedback:
             ratings.append(

@@ -27,6 +27,7 @@ from core.errors import BloomtuneError
 from core.interactions import (
     PAGE_SIZES,
     PARAM_NAMES,
+    SEARCH_COUNT_CAP,
     SORTS,
     FilterChoices,
     InteractionFilters,
@@ -139,10 +140,15 @@ def render() -> None:
         st.button("Go to the last page", on_click=_go_to_page, args=(listing.page_count,))
         return
     st.caption(
-        f"{listing.total:,} interactions{'' if filters.is_empty else ' match'} · showing "
+        f"{listing.total_label} interactions{'' if filters.is_empty else ' match'} · showing "
         f"{listing.first_position:,}–{listing.last_position:,} · page {listing.page:,} of "
-        f"{listing.page_count:,} · {SORTS[sort].lower()}"
+        f"{listing.page_count:,}{'+' if listing.more else ''} · {SORTS[sort].lower()}"
     )
+    if listing.more:
+        st.caption(
+            f"A search lists its first {SEARCH_COUNT_CAP:,} matches in this order; add words or filters "
+            "to narrow it down."
+        )
     link_params = {**filters.to_params(), SORT_KEY: sort}
     event = st.dataframe(
         _table(listing, link_params),

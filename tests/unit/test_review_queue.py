@@ -161,3 +161,16 @@ def test_a_carried_position_matches_a_fresh_count_along_a_walk(
         assert moved == review_queue.position(queue, target, session=session, principal=REVIEWER)
         current, carried = target, moved
     assert QueuePosition(0, 5).moved("next", left_queue=False) is None
+
+
+def test_a_searching_queue_counts_up_to_the_cap(
+    session: Session, queue_ids: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("core.review_queue.SEARCH_COUNT_CAP", 2)
+    queue = review_queue.resolve(None, {"q": "question"})
+    first = review_queue.first_id(queue, session=session, principal=REVIEWER)
+    assert first is not None
+    position = review_queue.position(queue, first, session=session, principal=REVIEWER)
+    assert (position.position, position.total, position.more) == (1, 2, True)
+    assert position.describe() == "1 of 2+"
+    assert position.moved("next", left_queue=True) == QueuePosition(1, 2, True)  # still more than 2 left

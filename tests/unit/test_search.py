@@ -135,3 +135,23 @@ def test_the_migration_indexes_what_was_stored_before_it(tmp_path: Path, admin: 
         assert [row.id for row in page.rows] == ["old"]
         assert session.scalar(select(Interaction.user_stars)) == 2
     engine.dispose()
+
+
+@pytest.mark.parametrize("sort", ["newest", "lowest_rated", "unsafe_first"])
+def test_a_search_counts_up_to_the_cap_and_pages_through_those_in_order(
+    known: Session, admin: Principal, monkeypatch: pytest.MonkeyPatch, sort: str
+) -> None:
+    """Two interactions say "period"; with a cap of 1 the listing holds the first of the full order and
+    says there are more; without the cap it is exact; a listing without a search is never capped."""
+    search = InteractionFilters(q="period")
+    everything = list_interactions(session=known, principal=admin, filters=search, sort=sort)
+    assert (everything.total, everything.more, everything.total_label) == (2, False, "2")
+    monkeypatch.setattr("core.interactions.SEARCH_COUNT_CAP", 1)
+    pages = [
+        list_interactions(session=known, principal=admin, filters=search, sort=sort, page=n, page_size=1)
+        for n in (1, 2)
+    ]
+    assert [(p.total, p.more, p.total_label) for p in pages] == [(1, True, "1+")] * 2
+    assert [ids(p.rows) for p in pages] == [ids(everything.rows[:1]), []]
+    unsearched = list_interactions(session=known, principal=admin, sort=sort, page_size=1)
+    assert (unsearched.total, unsearched.more) == (5, False)
