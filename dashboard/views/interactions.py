@@ -27,7 +27,6 @@ from core.errors import BloomtuneError
 from core.interactions import (
     PAGE_SIZES,
     PARAM_NAMES,
-    SEARCH_COUNT_CAP,
     SORTS,
     FilterChoices,
     InteractionFilters,
@@ -146,7 +145,7 @@ def render() -> None:
     )
     if listing.more:
         st.caption(
-            f"A search lists its first {SEARCH_COUNT_CAP:,} matches in this order; add words or filters "
+            f"A search lists its first {listing.total:,} matches in this order; add words or filters "
             "to narrow it down."
         )
     link_params = {**filters.to_params(), SORT_KEY: sort}

@@ -128,6 +128,20 @@ def test_search_box_filters_and_goes_back_to_the_first_page(app: AppTest, store:
     assert "1 interactions match · showing 1–1 · page 1 of 1" in caption(at)
 
 
+def test_a_broad_search_says_there_are_more_matches(
+    app: AppTest, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store(make_records(60))
+    monkeypatch.setattr("core.interactions.SEARCH_COUNT_CAP", 30)
+    app.query_params["q"] = "question"
+    app.query_params["size"] = "25"
+    at = app.switch_page(PAGE).run()
+    assert not at.exception
+    assert "30+ interactions match · showing 1–25 · page 1 of 2+" in caption(at)
+    assert "A search lists its first 30 matches in this order" in caption(at)
+    assert questions(at)[0] == "question 59"
+
+
 def test_no_match_offers_to_clear_the_filters(app: AppTest, store: Store) -> None:
     store(make_records(5))
     app.query_params["q"] = "zebra"
