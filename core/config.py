@@ -10,6 +10,7 @@ Each field's `description` is the documentation; the README's settings table lis
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,6 +62,13 @@ class Settings(BaseSettings):
         False,
         description="Allow development mode on a PostgreSQL database (normally refused there, because "
         "PostgreSQL means a production database). Only for a throw-away server.",
+    )
+    lifecycle_today: date | None = Field(
+        None,
+        description="Development mode only: the date (YYYY-MM-DD) the model lifecycle takes as today — which "
+        "base models may still be fine-tuned, the retirement countdown, whether a candidate may go live — "
+        "instead of today's UTC date. For demos and tests of a vendor's cut-off; refused outside "
+        "development mode.",
     )
     pseudonym_key: SecretStr = Field(
         SecretStr(PLACEHOLDER_SECRET),
@@ -248,6 +256,15 @@ class Settings(BaseSettings):
                 "PSEUDONYM_KEY is not set (it still holds the placeholder). Set it to a long random value, "
                 "e.g. `export PSEUDONYM_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`, "
                 "or set DEV_MODE=1 for a local demo."
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_a_pinned_date_outside_development(self) -> Settings:
+        if not self.dev_mode and self.lifecycle_today is not None:
+            raise ConfigError(
+                "LIFECYCLE_TODAY is set outside development mode; it only pins the date of lifecycle checks "
+                "in development mode (DEV_MODE=1). Unset it."
             )
         return self
 

@@ -1,6 +1,7 @@
 """The model registry: which models exist, where they came from, which one serves, and when they stop.
 
-In: a session, the acting principal and a model name (the worker passes a finished `FinetuneJob`).
+In: a session, the acting principal and a model name (the worker passes a finished `FinetuneJob`); for
+`promote()` and `retirement_countdown()`, the date to judge retirement by (`catalogue.lifecycle_today()`).
 Out:
 - `register_candidate(session=, job=)` — the worker's hook when a job succeeds: the fine-tuned model as a
   `candidate` with its provenance (job, dataset version, base model) and its base model's retirement date
@@ -110,9 +111,7 @@ def register_candidate(*, session: Session, job: FinetuneJob, endpoint: str | No
     return model
 
 
-def promote(
-    *, session: Session, principal: Principal, name: str, today: date | None = None
-) -> RegisteredModel:
+def promote(*, session: Session, principal: Principal, name: str, today: date) -> RegisteredModel:
     """Make a candidate the live model; whichever model was live is retired. Refused for a model whose base
     model has already stopped serving."""
     require(principal, Permission.MANAGE_MODELS)
@@ -120,7 +119,6 @@ def promote(
     if model.status != CANDIDATE:
         raise InputError(f"model {name!r} is {model.status}; only a candidate can be promoted")
     retires_on = _retirement_of(model)
-    today = today or audit.utcnow().date()
     if retires_on is not None and retires_on <= today:
         raise InputError(
             f"model {name!r} cannot go live: its base model {model.base_model or name!r} "
@@ -281,12 +279,11 @@ def model_names(
 
 
 def retirement_countdown(
-    *, session: Session, principal: Principal, today: date | None = None, within_days: int = COUNTDOWN_DAYS
+    *, session: Session, principal: Principal, today: date, within_days: int = COUNTDOWN_DAYS
 ) -> list[Countdown]:
     """Every live model whose base model retires within `within_days` of `today` (or already did), soonest
     first. The catalogue's date wins over the one stored at registration (vendors move dates)."""
     require(principal, Permission.VIEW_METRICS)
-    today = today or audit.utcnow().date()
     live = session.scalars(
         select(RegisteredModel).where(RegisteredModel.status == LIVE).order_by(RegisteredModel.name)
     )

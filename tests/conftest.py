@@ -21,6 +21,7 @@ from core.auth import Principal, Role
 from core.config import Settings
 from core.db import make_engine, session_scope
 from core.migrate import upgrade
+from tests.finetune_support import TODAY
 
 TEST_KEY = "test-pseudonym-key"
 pytest_plugins = ("tests.collector_support",)  # collector API fixtures
@@ -61,7 +62,10 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, dev_mode=False, pseudonym_key=SecretStr(TEST_KEY))
+    """Production-like settings (no development mode, so no pinned lifecycle date even under `app_env`)."""
+    return Settings(
+        database_url=db_url, dev_mode=False, pseudonym_key=SecretStr(TEST_KEY), lifecycle_today=None
+    )
 
 
 @pytest.fixture
@@ -71,8 +75,11 @@ def admin() -> Principal:
 
 @pytest.fixture
 def app_env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> Iterator[str]:
-    """Environment for code that reads settings itself (CLI, dashboard): points at the test database."""
+    """Environment for code that reads settings itself (CLI, dashboard): points at the test database, and
+    pins the lifecycle date before OpenAI's cut-off, so which base models may be launched or promoted does
+    not depend on the day the tests run."""
     monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("LIFECYCLE_TODAY", TODAY.isoformat())
     monkeypatch.setenv("PSEUDONYM_KEY", TEST_KEY)
     monkeypatch.setenv("DEV_MODE", "1")
     monkeypatch.setenv("DASHBOARD_CACHE_SECONDS", "0")

@@ -22,7 +22,7 @@ from core.providers.base import Hyperparameters
 from tests.fakes.openai_finetune import API_KEY, FakeFineTuning
 from tests.fakes.openai_upstream import AZURE_KEY
 
-TODAY = date(2026, 11, 25)
+TODAY = date(2026, 11, 25)  # the lifecycle date tests run on: before OpenAI's 2027-01-06 cut-off
 START = datetime(2026, 11, 25, 12, 0, 0)
 QUESTIONS = (
     "When does ovulation happen?",

@@ -14,7 +14,6 @@ import logging
 import signal
 import threading
 from dataclasses import asdict
-from datetime import UTC, date, datetime
 from typing import Any
 
 import typer
@@ -24,7 +23,7 @@ from core.cli.data import JSON_OPTION, ready_engine
 from core.cli.output import emit
 from core.config import get_settings
 from core.db import session_scope
-from core.finetune import jobs
+from core.finetune import catalogue, jobs
 from core.finetune.worker import Worker
 from core.providers.base import Hyperparameters
 
@@ -90,13 +89,14 @@ def launch_command(
         confirm_spend=yes,
         idempotency_key=idempotency_key,
     )
+    settings = get_settings()
     with session_scope(ready_engine()) as session:
         job = jobs.launch(
             session=session,
             principal=cli_principal(),
             request=request,
-            settings=get_settings(),
-            today=_today(),
+            settings=settings,
+            today=catalogue.lifecycle_today(settings),
         )
         emit(jobs.job_dict(job), as_json, _line)
 
@@ -188,7 +188,3 @@ def worker_command(
         worker.run(interval=interval, stop=stop)
     except KeyboardInterrupt:
         stop.set()
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()

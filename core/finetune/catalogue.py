@@ -1,8 +1,10 @@
 """The model catalogue: which base models each provider can fine-tune, and their lifecycle dates (DESIGN.md §1).
 
 In: a provider name, a base model id (an alias, a dated snapshot or an `ft:` model id) and today's date.
-Out: `CatalogueEntry` rows, `lookup()`, `retirement_date()` for the registry's countdown, and
-`check_launchable()`, which refuses a closed or retired model with the date and the reason.
+Out: `CatalogueEntry` rows, `lookup()`, `retirement_date()` for the registry's countdown,
+`check_launchable()`, which refuses a closed or retired model with the date and the reason, and
+`lifecycle_today()`, the one date the pages and the CLI pass to lifecycle checks: today in UTC, or the
+`LIFECYCLE_TODAY` setting (development mode only) so a demo or a test can stand before or after a cut-off.
 
 Dates are the vendors' published ones (late 2026): OpenAI takes no new fine-tuning jobs after 2027-01-06
 (organisations that never fine-tuned have been blocked since 2026-05-07), and fine-tuned gpt-4o, gpt-4o-mini,
@@ -14,8 +16,9 @@ Training prices are a reference in USD per million trained tokens; the editable 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
+from core.config import Settings
 from core.providers.errors import ModelUnavailableError
 
 OPENAI_NO_NEW_JOBS_AFTER = date(2027, 1, 6)
@@ -105,6 +108,11 @@ _LOCAL = tuple(
 )
 CATALOGUE: tuple[CatalogueEntry, ...] = (*_OPENAI, *(_azure(e) for e in _OPENAI), *_VERTEX, *_LOCAL)
 PROVIDERS: tuple[str, ...] = ("openai", "azure", "vertex", "local")
+
+
+def lifecycle_today(settings: Settings) -> date:
+    """The date lifecycle checks take as today: `LIFECYCLE_TODAY` when set, else today's UTC date."""
+    return settings.lifecycle_today or datetime.now(UTC).date()
 
 
 def entries(provider: str | None = None, *, tunable_only: bool = False) -> list[CatalogueEntry]:

@@ -70,7 +70,7 @@ def render() -> None:
             "View", [JOBS, LAUNCH], default=JOBS, key=VIEW, label_visibility="collapsed"
         )
     if view == LAUNCH:
-        launched = launch_form(principal, utcnow().date())
+        launched = launch_form(principal, catalogue.lifecycle_today(get_settings()))
         if launched is not None:
             st.query_params[JOB_PARAM] = str(launched)
             st.rerun()

@@ -63,7 +63,9 @@ def render() -> None:
 
 # -- registry ----------------------------------------------------------------------------------------------
 def _countdowns(principal: Principal) -> None:
-    for c in attempt(lambda s: registry.retirement_countdown(session=s, principal=principal)) or []:
+    today = catalogue.lifecycle_today(get_settings())
+    countdowns = attempt(lambda s: registry.retirement_countdown(session=s, principal=principal, today=today))
+    for c in countdowns or []:
         if c.days_left > 0:
             st.warning(
                 f"**{c.model}** has **{c.days_left} days** left: its base model `{c.base_model}` ({c.provider}) "
@@ -171,7 +173,8 @@ def _lifecycle(principal: Principal, listing: ModelPage) -> None:
     if yes.button(f"Confirm {action}", type="primary"):
         st.session_state.pop(CONFIRM_KEY, None)
         if action == "promote":
-            done = attempt(lambda s: registry.promote(session=s, principal=principal, name=name))
+            today = catalogue.lifecycle_today(get_settings())
+            done = attempt(lambda s: registry.promote(session=s, principal=principal, name=name, today=today))
             message = f"**{name}** is now the live model."
         else:
             done = attempt(

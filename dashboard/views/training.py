@@ -11,7 +11,6 @@ and base models; finally a validator for any uploaded JSONL file. Every figure c
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 from typing import Any
 
 import plotly.graph_objects as go
@@ -24,6 +23,7 @@ from core.dataset.export import FORMATS, SPLITS, export_bytes
 from core.dataset.readiness import Readiness, assess
 from core.dataset.versions import VersionRow, lineage, list_versions
 from core.db import get_engine, session_scope
+from core.finetune import catalogue
 from core.vocab import TOPIC_LABELS
 from dashboard.attempt import attempt
 from dashboard.cache import reuse
@@ -180,7 +180,10 @@ def _version_detail(principal: Principal, version: VersionRow) -> None:
     with costs:
         rows = attempt(
             lambda session: figures.cost_table(
-                session=session, principal=principal, version_id=version.id, today=datetime.now(UTC).date()
+                session=session,
+                principal=principal,
+                version_id=version.id,
+                today=catalogue.lifecycle_today(get_settings()),
             )
         )
         if rows:

@@ -74,6 +74,15 @@ def reload_settings() -> None:
     db.get_engine.cache_clear()
 
 
+def outside_development(environ: pytest.MonkeyPatch) -> None:
+    """Production-like settings: development mode off, and with it the pinned lifecycle date (refused there).
+
+    Call `reload_settings()` afterwards.
+    """
+    environ.setenv("DEV_MODE", "0")
+    environ.delenv("LIFECYCLE_TODAY", raising=False)
+
+
 @pytest.fixture
 def environ(app_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     """Change the app's environment for one test; undone before `app_env` cleans up.

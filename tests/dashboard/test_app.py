@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.auth import Principal, Role
-from tests.dashboard.conftest import Store, make_records, reload_settings
+from tests.dashboard.conftest import Store, make_records, outside_development, reload_settings
 
 DEV_BANNER = "Development mode — signed in as demo admin; never use with real data"
 
@@ -56,7 +56,7 @@ def test_outside_development_mode_no_page_is_reachable(
     app: AppTest, store: Store, environ: pytest.MonkeyPatch, page: str | None
 ) -> None:
     store(make_records(3))
-    environ.setenv("DEV_MODE", "0")
+    outside_development(environ)
     reload_settings()
     if page:
         app.switch_page(page)  # before the first run: a deep link, as a browser would send it
@@ -80,7 +80,7 @@ def test_an_unmigrated_database_names_the_upgrade_command(
 
 
 def test_invalid_settings_are_shown_not_raised(app: AppTest, environ: pytest.MonkeyPatch) -> None:
-    environ.setenv("DEV_MODE", "0")
+    outside_development(environ)
     environ.delenv("PSEUDONYM_KEY")
     reload_settings()
     at = app.run()

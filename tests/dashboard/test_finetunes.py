@@ -126,6 +126,35 @@ def test_a_retired_base_model_is_refused_with_its_reason(app: AppTest, engine: E
     assert "Review launch…" not in {b.label for b in at.button}
 
 
+@pytest.mark.parametrize(
+    ("today", "model", "refusal"),
+    [
+        (
+            "2027-01-07",
+            "gpt-4.1-nano-2025-04-14",
+            "openai takes no new fine-tuning jobs on gpt-4.1-nano after 2027-01-06",
+        ),
+        ("2027-01-14", "gpt-4o-mini-2024-07-18", "gpt-4o-mini was retired on 2027-01-14"),
+    ],
+)
+def test_openai_models_are_refused_with_the_date_after_the_cut_off(
+    app: AppTest, engine: Engine, environ: pytest.MonkeyPatch, today: str, model: str, refusal: str
+) -> None:
+    environ.setenv("LIFECYCLE_TODAY", today)
+    reload_settings()
+    with session_scope(engine) as session:
+        make_version(session)
+    at = open_launch(app.switch_page(PAGE).run())
+    picker = at.selectbox(key="ft_model_openai")
+    assert all(option.endswith(" — unavailable") for option in picker.options)
+    picker.set_value(model).run()
+    assert not at.exception
+    assert any(refusal in e.value for e in at.error)
+    assert "Review launch…" not in {b.label for b in at.button}
+    at.selectbox(key="ft_provider").set_value("vertex").run()  # Vertex AI stays open
+    assert not at.error and "Review launch…" in {b.label for b in at.button}
+
+
 def test_missing_credentials_name_the_setting(
     app: AppTest, engine: Engine, environ: pytest.MonkeyPatch
 ) -> None:

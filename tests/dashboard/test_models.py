@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
-from core.audit import utcnow
 from core.auth import Principal, Role
 from core.db import session_scope
 from core.models import AuditLog, PreferenceVote, RegisteredModel
 from tests.fakes.openai_upstream import FakeUpstream
+from tests.finetune_support import TODAY
 from tests.registry_data import base_model, candidate, dataset_version
 
 PAGE = "views/models.py"
@@ -43,7 +43,7 @@ def seed_registry(engine: Engine, upstream: FakeUpstream | None = None) -> None:
             "gpt-4.1-mini",
             endpoint=upstream.base_url if upstream else None,
             provider="local" if upstream else "openai",
-            retires_on=utcnow().date() + timedelta(days=10),
+            retires_on=TODAY + timedelta(days=10),  # TODAY: the lifecycle date app_env pins
         )
         candidate(session, FT, dataset=dataset_version(session, "cycle-faq", 2))
         if upstream is not None:

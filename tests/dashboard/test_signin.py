@@ -18,7 +18,7 @@ from core.accounts import SIGN_IN_REFUSED
 from core.audit import utcnow
 from core.auth import Principal, Role
 from dashboard.signin import EXPIRED, SIGNED_IN_KEY, SignedIn
-from tests.dashboard.conftest import reload_settings
+from tests.dashboard.conftest import outside_development, reload_settings
 from tests.dashboard.test_app import DEV_BANNER, texts
 
 PASSWORD = "a long enough password"
@@ -28,7 +28,7 @@ ACCOUNTS = {role: f"{role.value}@example.org" for role in Role}
 @pytest.fixture
 def signed_out(environ: pytest.MonkeyPatch, session: Session, admin: Principal) -> None:
     """Production-like settings (no development mode) and one local account per role."""
-    environ.setenv("DEV_MODE", "0")
+    outside_development(environ)
     reload_settings()
     for role, email in ACCOUNTS.items():
         accounts.add_user(email, role, session=session, principal=admin, password=PASSWORD)

@@ -2,8 +2,9 @@
 
 In: a migrated SQLite database holding one frozen dataset version (no interactions, so the readiness gate fails
 and the admin overrides it with a reason), the fake fine-tuning server in this process, `streamlit run` and a
-`bloomtune worker` process both pointed at it. Out: what the admin sees: the confirmation with its cost, the job
-page that refreshes itself until the job has succeeded, its curves, and the model in the registry.
+`bloomtune worker` process both pointed at it, with the lifecycle date pinned before OpenAI's cut-off. Out: what
+the admin sees: the confirmation with its cost, the job page that refreshes itself until the job has succeeded,
+its curves, and the model in the registry.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pytest
 from core.db import make_engine, session_scope
 from tests.e2e.conftest import BLOOMTUNE, cli, serve
 from tests.fakes.openai_finetune import API_KEY, FakeFineTuning
-from tests.finetune_support import make_version
+from tests.finetune_support import TODAY, make_version
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 30_000
@@ -51,6 +52,7 @@ def finetune_site(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         "FINETUNE_POLL_SECONDS": "0.5",
         "PROVIDER_TIMEOUT_SECONDS": "5",
         "DASHBOARD_CACHE_SECONDS": "0",
+        "LIFECYCLE_TODAY": TODAY.isoformat(),  # gpt-4.1 takes jobs on this day, whatever the real date
     }
     env.pop("PSEUDONYM_KEY", None)
     try:

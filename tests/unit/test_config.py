@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from core.config import PLACEHOLDER_SECRET, Settings, get_settings
 from core.errors import ConfigError
+from core.finetune.catalogue import lifecycle_today
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -28,6 +30,14 @@ def test_placeholder_key_is_refused_outside_development(monkeypatch: pytest.Monk
         Settings(pseudonym_key="")  # type: ignore[arg-type]
     assert Settings(dev_mode=True).pseudonym_key.get_secret_value() == PLACEHOLDER_SECRET
     assert Settings(pseudonym_key="a-real-secret").dev_mode is False  # type: ignore[arg-type]
+
+
+def test_the_lifecycle_date_is_pinned_only_in_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DEV_MODE", raising=False)
+    monkeypatch.setenv("LIFECYCLE_TODAY", "2027-01-07")
+    with pytest.raises(ConfigError, match="LIFECYCLE_TODAY"):
+        Settings(pseudonym_key="a-real-secret")  # type: ignore[arg-type]
+    assert lifecycle_today(Settings(dev_mode=True)) == date(2027, 1, 7)
 
 
 def test_environment_and_secrets_toml_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

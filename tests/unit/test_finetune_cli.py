@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from core.cli import app
 from tests.fakes.openai_finetune import API_KEY, FakeFineTuning
-from tests.finetune_support import fake_openai, make_version
+from tests.finetune_support import TODAY, fake_openai, make_version
 from tests.unit.test_cli import assert_one_line_error, env, one_json_object, run
 
 __all__ = ["env", "fake_openai"]
@@ -69,11 +69,25 @@ def test_cancel_a_queued_job(cli_env: str, session: Session) -> None:
 
 def test_errors_are_one_line(env: dict[str, str], tmp_path: Path) -> None:
     env = {k: v for k, v in env.items() if not k.startswith(("OPENAI_", "AZURE_"))}
+    env |= {"DEV_MODE": "1", "LIFECYCLE_TODAY": TODAY.isoformat()}
     assert run(["db", "upgrade"], env, tmp_path).returncode == 0
     assert_one_line_error(run([*LAUNCH, "--yes"], env, tmp_path), "OPENAI_API_KEY")
     closed = [*LAUNCH[:5], "gemini-2.5-flash", *LAUNCH[6:]]
     closed[3] = "vertex"
     assert_one_line_error(run([*closed, "--yes"], env, tmp_path), "retired")
+
+
+def test_openai_launches_are_refused_with_the_date_after_the_cut_off(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env |= {"DEV_MODE": "1", "OPENAI_API_KEY": API_KEY, "LIFECYCLE_TODAY": "2027-01-07"}
+    assert run(["db", "upgrade"], env, tmp_path).returncode == 0
+    assert_one_line_error(
+        run([*LAUNCH, "--yes"], env, tmp_path),
+        "openai takes no new fine-tuning jobs on gpt-4o-mini after 2027-01-06",
+    )
+    env["LIFECYCLE_TODAY"] = "2027-01-14"
+    assert_one_line_error(run([*LAUNCH, "--yes"], env, tmp_path), "gpt-4o-mini was retired on 2027-01-14")
 
 
 def test_json_contract_of_a_job(cli_env: str, session: Session) -> None:

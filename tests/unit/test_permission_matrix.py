@@ -19,6 +19,7 @@ from core.errors import PermissionDenied
 from core.ingest.importer import import_files
 from core.models import AuditLog
 from tests.conftest import SAMPLE
+from tests.finetune_support import TODAY
 from tests.registry_data import base_model
 from tests.unit.test_review import store_interactions
 
@@ -78,7 +79,7 @@ SERVICES: dict[str, tuple[Permission, Service]] = {
     "registry.promote": (
         Permission.MANAGE_MODELS,
         lambda s, p, c: registry.promote(
-            session=s, principal=p, name=base_model(s, "m", status="candidate").name
+            session=s, principal=p, name=base_model(s, "m", status="candidate").name, today=TODAY
         ),
     ),
     "registry.register_model": (

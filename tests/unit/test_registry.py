@@ -12,6 +12,7 @@ from core import experiments, registry
 from core.auth import Principal, Role
 from core.errors import InputError, NotFound, PermissionDenied
 from core.models import AuditLog, RegisteredModel
+from tests.finetune_support import TODAY
 from tests.registry_data import base_model, candidate, dataset_version, finished_job
 
 FT = "ft:gpt-4.1-mini-2025-04-14:bloom::abc123"
@@ -103,7 +104,7 @@ def test_promote_makes_the_candidate_live_and_retires_the_previous_live_model(
 ) -> None:
     base_model(session, "gpt-4.1-mini")
     candidate(session, FT)
-    registry.promote(session=session, principal=admin, name=FT, today=date(2026, 11, 25))
+    registry.promote(session=session, principal=admin, name=FT, today=TODAY)
     assert statuses(session) == {"gpt-4.1-mini": "retired", FT: "live"}
     entry = session.scalars(select(AuditLog).where(AuditLog.action == "model.promote")).one()
     assert (entry.actor, entry.target, entry.details) == (admin.email, FT, {"retired": ["gpt-4.1-mini"]})
@@ -112,9 +113,9 @@ def test_promote_makes_the_candidate_live_and_retires_the_previous_live_model(
 def test_promote_refuses_what_is_not_a_candidate(session: Session, admin: Principal) -> None:
     base_model(session, "gpt-4.1-mini")
     with pytest.raises(InputError, match="only a candidate"):
-        registry.promote(session=session, principal=admin, name="gpt-4.1-mini")
+        registry.promote(session=session, principal=admin, name="gpt-4.1-mini", today=TODAY)
     with pytest.raises(NotFound):
-        registry.promote(session=session, principal=admin, name="nope")
+        registry.promote(session=session, principal=admin, name="nope", today=TODAY)
 
 
 def test_promote_refuses_a_model_whose_base_has_stopped_serving(session: Session, admin: Principal) -> None:
@@ -135,7 +136,7 @@ def test_promote_leaves_a_running_experiments_control_alone(session: Session, ad
     )
     experiments.start_experiment(session=session, principal=admin, name="ab")
     with pytest.raises(InputError, match="experiment 'ab' is running"):
-        registry.promote(session=session, principal=admin, name="ft:other", today=date(2026, 11, 25))
+        registry.promote(session=session, principal=admin, name="ft:other", today=TODAY)
     session.rollback()
     assert statuses(session)["gpt-4.1-mini"] == "live"
 
@@ -156,7 +157,7 @@ def test_only_admins_promote_or_retire(session: Session, role: Role) -> None:
     before = actions(session)
     someone = Principal(f"{role.value}@example.org", role)
     with pytest.raises(PermissionDenied):
-        registry.promote(session=session, principal=someone, name=FT)
+        registry.promote(session=session, principal=someone, name=FT, today=TODAY)
     with pytest.raises(PermissionDenied):
         registry.retire(session=session, principal=someone, name=FT)
     assert statuses(session) == {FT: "candidate"} and actions(session) == before
@@ -166,13 +167,13 @@ def test_countdown_lists_live_models_within_sixty_days_soonest_first(
     session: Session, admin: Principal
 ) -> None:
     candidate(session, FT)
-    registry.promote(session=session, principal=admin, name=FT, today=date(2026, 11, 25))
+    registry.promote(session=session, principal=admin, name=FT, today=TODAY)
     candidate(session, "ft:gpt-4o-2024-08-06:bloom::not-live", base_model="gpt-4o-2024-08-06")
     base_model(session, "base-soon", retires_on=date(2026, 12, 1))  # several live entries, e.g. per region
     base_model(session, "base-far", retires_on=date(2027, 6, 1))
     base_model(session, "base-undated")
 
-    soon = registry.retirement_countdown(session=session, principal=VIEWER, today=date(2026, 11, 25))
+    soon = registry.retirement_countdown(session=session, principal=VIEWER, today=TODAY)
     assert [(c.model, c.retires_on, c.days_left) for c in soon] == [
         ("base-soon", date(2026, 12, 1), 6),
         (FT, OPENAI_FT_SERVING_ENDS, 50),
