@@ -2,8 +2,9 @@
 batch-insert.
 
 In: a batch of validated `Record`s and the caller's session. Out: the rows added to the session
-(conversation, interaction, interaction_topic, rating), their sums added to the rollup tables
-(`core.rollups`), and a `WriteResult` saying which ids were new and
+(conversation, interaction, interaction_topic, rating), their text indexed for search (in one statement
+for a large batch: `core.search.indexed_in_batch`), their sums added to the rollup tables (`core.rollups`), and a
+`WriteResult` saying which ids were new and
 which were already stored. Personal data (`core.privacy`) in the question, the answer and the messages is
 replaced by typed placeholders when scrubbing is on (`SCRUB_PII_ON_INGEST`) and flagged either way in
 `pii_flags`: the sorted entity types found, plus `UNSCRUBBED` when the text was stored as written; `None` when
@@ -23,7 +24,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from core import privacy, rollups, topics
+from core import privacy, rollups, search, topics
 from core.audit import utcnow
 from core.ingest.records import Message, Record
 from core.models import Conversation, Interaction, InteractionTopic, Rating
@@ -218,7 +219,8 @@ class IngestWriter:
         bulk_insert(
             self._session, _TABLES["conversation"], list(conversations.values()), ignore_conflicts=True
         )
-        bulk_insert(self._session, _TABLES["interaction"], [p.interaction for p in new])
+        with search.indexed_in_batch(self._session, len(new)):
+            bulk_insert(self._session, _TABLES["interaction"], [p.interaction for p in new])
         bulk_insert(self._session, _TABLES["topic"], [t for p in new for t in p.topics])
         bulk_insert(self._session, _TABLES["rating"], [r for p in new for r in p.ratings])
         rollups.add_ingested(self._session, new)
