@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from core.demo.catalogue import build_catalogue
 from core.demo.conversations import Counts, Simulation
 from core.demo.plan import Part
-from core.gcpause import collector_paused
+from core.gcpause import collect_every, collector_paused
 from core.ingest.writer import IngestWriter, Prepared, RowBuilder
 from core.parallel import in_order, worker_count
 
@@ -133,15 +133,12 @@ def _start_worker(context: DemoContext) -> None:
     gc.disable()  # see the module docstring; `_prepare_in_worker` collects now and then
     _worker["context"] = context
     _worker["simulation"] = context.simulation()
-    _worker["parts"] = 0
 
 
 def _prepare_in_worker(part: Part) -> PreparedPart:
     context: DemoContext = _worker["context"]
+    collect_every(COLLECT_EVERY)
     records, counts = _worker["simulation"].run(part)
-    _worker["parts"] += 1
-    if _worker["parts"] % COLLECT_EVERY == 0:
-        gc.collect()
     return context.builder.build(records, context.now), counts
 
 

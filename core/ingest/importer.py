@@ -29,7 +29,7 @@ from core import audit
 from core.auth import Permission, Principal, require
 from core.config import Settings
 from core.errors import InputError
-from core.gcpause import collector_paused
+from core.gcpause import collect_every, collector_paused
 from core.ingest.records import FORMATS, Format, Record, RecordError, parse_csv_row, parse_json_line
 from core.ingest.writer import IngestWriter, Prepared, RowBuilder
 from core.parallel import in_order, worker_count
@@ -119,8 +119,8 @@ def _import_file(
         for chunk in chunks:
             _store(prepare(chunk), path, writer, report, session)
         return
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
-    with pool, collector_paused():  # unpickled rows hold no cycles; see core.gcpause
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=gc.disable)
+    with pool, collector_paused():  # rows hold no cycles; see core.gcpause
         for number, prepared in enumerate(in_order(pool, prepare, chunks, read_ahead=workers), start=1):
             _store(prepared, path, writer, report, session)
             if number % COLLECT_EVERY == 0:
@@ -139,7 +139,9 @@ class PreparedChunk:
 
 
 def _prepare_chunk(chunk: list[Item], fmt: Format, builder: RowBuilder, now: datetime) -> PreparedChunk:
-    """Parse raw lines (CSV rows arrive parsed) and build their rows; runs in a worker or inline."""
+    """Parse raw lines (CSV rows arrive parsed) and build their rows; runs in a worker (whose collector is
+    off: see core.gcpause) or inline."""
+    collect_every(COLLECT_EVERY)
     errors: list[tuple[int, str]] = []
     records: list[Record] = []
     for line, item in chunk:
