@@ -5,7 +5,8 @@ progress callback (bytes read so far). Out: an `ImportReport` — read, imported
 line number and reason of every rejected record (capped, with a count of what was left out).
 
 Memory stays constant: files are read line by line and written `IMPORT_BATCH_SIZE` records at a time, one
-transaction per batch. Large JSONL files are parsed in worker processes while the parent writes. A killed import leaves whole batches only; running it again stores the rest and
+transaction per batch. Large JSONL files are parsed in worker processes while the parent writes. On SQLite
+the connection gets the bulk-load settings of `core.sql.SQLITE_BULK` meanwhile (restored afterwards). A killed import leaves whole batches only; running it again stores the rest and
 reports the stored ones as duplicates.
 """
 
@@ -34,6 +35,7 @@ from core.ingest.records import FORMATS, Format, Record, RecordError, parse_csv_
 from core.ingest.writer import IngestWriter, Prepared, RowBuilder
 from core.parallel import in_order, worker_count
 from core.pseudonym import Pseudonymizer
+from core.sql import SQLITE_BULK, pragmas, set_pragmas
 
 MAX_REPORTED_ERRORS = 10_000
 PARALLEL_MIN_BYTES = 16_000_000
@@ -85,8 +87,12 @@ def import_files(
         scrub_pii=settings.scrub_pii_on_ingest,
     )
     report = ImportReport()
+    usual = pragmas(session, SQLITE_BULK)
     for path in paths:
         _import_file(path, fmt, writer, report, session, settings.import_batch_size, progress)
+    set_pragmas(
+        session, usual
+    )  # performance-only settings: left on the pooled connection if the import fails
     audit.record(
         session,
         principal,
@@ -164,6 +170,7 @@ def _store(
     for line, reason in chunk.errors:
         report.reject(path, line, reason)
     if chunk.rows:
+        set_pragmas(session, SQLITE_BULK)  # after a commit the session may hold another pooled connection
         result = writer.store(chunk.rows)
         session.commit()
         report.imported += len(result.accepted)

@@ -30,9 +30,8 @@ from core.ingest.records import Message, Record
 from core.models import Conversation, Interaction, InteractionTopic, Rating
 from core.prices import PriceBook
 from core.pseudonym import Pseudonymizer
-from core.sql import bulk_insert, lock_for_ingest
+from core.sql import among, bulk_insert, lock_for_ingest
 
-_LOOKUP_CHUNK = 5000
 _TABLES: dict[str, Table] = {
     "conversation": Conversation.__table__,  # type: ignore[dict-item]
     "interaction": Interaction.__table__,  # type: ignore[dict-item]
@@ -233,8 +232,6 @@ class IngestWriter:
         return result
 
     def _already_stored(self, ids: list[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(ids), _LOOKUP_CHUNK):
-            chunk = ids[start : start + _LOOKUP_CHUNK]
-            found.update(self._session.scalars(select(Interaction.id).where(Interaction.id.in_(chunk))))
-        return found
+        return set(
+            self._session.scalars(select(Interaction.id).where(among(self._session, Interaction.id, ids)))
+        )

@@ -32,9 +32,7 @@ from sqlalchemy.orm import Session
 from core.models import Interaction, Rating
 from core.rollups.cohorts import COHORTS, Cohorts
 from core.rollups.definitions import INTERACTIONS, RATINGS, ROLLUPS, Rollup, Row
-from core.sql import bulk_add, dialect_of, lock_for_ingest
-
-_MEMBER_CHUNK = 5000
+from core.sql import among, bulk_add, dialect_of, lock_for_ingest
 
 
 class IngestedRows(Protocol):
@@ -92,11 +90,10 @@ def _members(batch: Sequence[IngestedRows]) -> dict[Cohorts, list[str]]:
 
 
 def _cohorts_of(session: Session, members: dict[Cohorts, list[str]], *, negate: bool) -> None:
-    """Add (or subtract) the cohort contribution of these members, in chunks that fit any IN list."""
+    """Add (or subtract) the cohort contribution of these members."""
     for cohorts, values in members.items():
-        for start in range(0, len(values), _MEMBER_CHUNK):
-            chunk = values[start : start + _MEMBER_CHUNK]
-            rows = cohorts.grouped(cohorts.member_column().in_(chunk), negate=negate)
+        if values:
+            rows = cohorts.grouped(among(session, cohorts.member_column(), values), negate=negate)
             _upsert(session, cohorts.table, cohorts.key_names, cohorts.measure_names, rows)
 
 
