@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, rollups
 from core.auth import Permission, Principal, require
 from core.config import Settings
 from core.errors import InputError
@@ -116,8 +116,9 @@ def _import_file(
     batch_size: int,
     progress: Progress | None,
 ) -> None:
-    """Read chunks of `batch_size` records, parse and prepare them (in a worker process for large
-    files, so parsing overlaps with writing), then store and commit each chunk in file order."""
+    """Read chunks of `batch_size` records, parse and prepare them, rollup sums included (in a worker
+    process for large files, so parsing overlaps with writing), then store and commit each chunk in file
+    order."""
     chunks = _chunks(_items(path, fmt, progress), batch_size)
     prepare = partial(_prepare_chunk, fmt=fmt, builder=writer.builder, now=writer.now())
     workers = _workers_for(path)
@@ -142,6 +143,7 @@ class PreparedChunk:
     read: int
     errors: list[tuple[int, str]]
     rows: list[Prepared]
+    sums: rollups.BatchSums  # the rows' rollup sums, should they all be new
 
 
 def _prepare_chunk(chunk: list[Item], fmt: Format, builder: RowBuilder, now: datetime) -> PreparedChunk:
@@ -160,7 +162,8 @@ def _prepare_chunk(chunk: list[Item], fmt: Format, builder: RowBuilder, now: dat
             errors.append((line, str(item)))
         else:
             records.append(item)
-    return PreparedChunk(read=len(chunk), errors=errors, rows=builder.build(records, now))
+    rows = builder.build(records, now)
+    return PreparedChunk(read=len(chunk), errors=errors, rows=rows, sums=rollups.sum_ingested(rows))
 
 
 def _store(
@@ -171,7 +174,7 @@ def _store(
         report.reject(path, line, reason)
     if chunk.rows:
         set_pragmas(session, SQLITE_BULK)  # after a commit the session may hold another pooled connection
-        result = writer.store(chunk.rows)
+        result = writer.store(chunk.rows, chunk.sums)
         session.commit()
         report.imported += len(result.accepted)
         report.duplicates += len(result.duplicates)

@@ -200,8 +200,10 @@ class IngestWriter:
         """Add the batch to the session; records whose id is already stored are reported as duplicates."""
         return self.store(self.builder.build(records, self._now()))
 
-    def store(self, batch: Sequence[Prepared]) -> WriteResult:
-        """Insert prepared rows whose id is new; report the others (and repeats within the batch) as duplicates."""
+    def store(self, batch: Sequence[Prepared], sums: rollups.BatchSums | None = None) -> WriteResult:
+        """Insert prepared rows whose id is new; report the others (and repeats within the batch) as duplicates.
+        `sums`: the whole batch's rollup sums (`rollups.sum_ingested`) when computed already, as the import's
+        worker does; used when every row turns out new, else the new rows are summed here."""
         first: dict[str, Prepared] = {}
         for prepared in batch:
             first.setdefault(prepared.id, prepared)
@@ -222,7 +224,9 @@ class IngestWriter:
             bulk_insert(self._session, _TABLES["interaction"], [p.interaction for p in new])
         bulk_insert(self._session, _TABLES["topic"], [t for p in new for t in p.topics])
         bulk_insert(self._session, _TABLES["rating"], [r for p in new for r in p.ratings])
-        rollups.add_ingested(self._session, new)
+        if sums is None or len(new) != len(batch):
+            sums = rollups.sum_ingested(new)
+        rollups.add_ingested(self._session, sums)
         fresh = {p.id for p in new}
         result = WriteResult()
         for prepared in batch:
