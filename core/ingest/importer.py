@@ -5,9 +5,10 @@ progress callback (bytes read so far). Out: an `ImportReport` — read, imported
 line number and reason of every rejected record (capped, with a count of what was left out).
 
 Memory stays constant: files are read line by line and written `IMPORT_BATCH_SIZE` records at a time, one
-transaction per batch. Large JSONL files are parsed in worker processes while the parent writes. On SQLite
-the connection gets the bulk-load settings of `core.sql.SQLITE_BULK` meanwhile (restored afterwards). A killed import leaves whole batches only; running it again stores the rest and
-reports the stored ones as duplicates.
+transaction per batch. Large JSONL files are parsed in worker processes (which also sum each batch's rollup
+contribution) while the parent writes. On SQLite the connection gets the bulk-load settings of
+`core.sql.SQLITE_BULK` meanwhile (restored afterwards). A killed import leaves whole batches only; running
+it again stores the rest and reports the stored ones as duplicates.
 """
 
 from __future__ import annotations
@@ -90,9 +91,8 @@ def import_files(
     usual = pragmas(session, SQLITE_BULK)
     for path in paths:
         _import_file(path, fmt, writer, report, session, settings.import_batch_size, progress)
-    set_pragmas(
-        session, usual
-    )  # performance-only settings: left on the pooled connection if the import fails
+    # Performance-only settings: if the import fails they stay on the pooled connection, which is harmless.
+    set_pragmas(session, usual)
     audit.record(
         session,
         principal,

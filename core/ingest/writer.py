@@ -3,14 +3,13 @@ batch-insert.
 
 In: a batch of validated `Record`s and the caller's session. Out: the rows added to the session
 (conversation, interaction, interaction_topic, rating), their text indexed for search (in one statement
-for a large batch: `core.search.indexed_in_batch`), their sums added to the rollup tables (`core.rollups`), and a
-`WriteResult` saying which ids were new and
-which were already stored. Personal data (`core.privacy`) in the question, the answer and the messages is
-replaced by typed placeholders when scrubbing is on (`SCRUB_PII_ON_INGEST`) and flagged either way in
-`pii_flags`: the sorted entity types found, plus `UNSCRUBBED` when the text was stored as written; `None` when
-nothing was found. Idempotent by interaction id, race-free through
-the ingest lock (`core.sql.lock_for_ingest`) held from the id check to the commit; the caller commits,
-so a batch is all-or-nothing.
+for a large batch: `core.search.indexed_in_batch`), their sums added to the rollup tables
+(`core.rollups`), and a `WriteResult` saying which ids were new and which were already stored. Personal
+data (`core.privacy`) in the question, the answer and the messages is replaced by typed placeholders when
+scrubbing is on (`SCRUB_PII_ON_INGEST`) and flagged either way in `pii_flags`: the sorted entity types
+found, plus `UNSCRUBBED` when the text was stored as written; `None` when nothing was found. Idempotent by
+interaction id, race-free through the ingest lock (`core.sql.lock_for_ingest`) held from the id check to
+the commit; the caller commits, so a batch is all-or-nothing.
 """
 
 from __future__ import annotations
@@ -201,8 +200,8 @@ class IngestWriter:
         return self.store(self.builder.build(records, self._now()))
 
     def store(self, batch: Sequence[Prepared], sums: rollups.BatchSums | None = None) -> WriteResult:
-        """Insert prepared rows whose id is new; report the others (and repeats within the batch) as duplicates.
-        `sums`: the whole batch's rollup sums (`rollups.sum_ingested`) when computed already, as the import's
+        """Insert prepared rows whose id is new; report the others (and repeats within the batch) as
+        duplicates. `sums`: the whole batch's rollup sums (`rollups.sum_ingested`) when computed already, as the import's
         worker does; used when every row turns out new, else the new rows are summed here."""
         first: dict[str, Prepared] = {}
         for prepared in batch:

@@ -1,8 +1,9 @@
 """Pre-aggregated rollup tables behind the metric pages, and the service that repairs them.
 
 In: a session (and, for `rebuild_rollups`, the acting principal). Out: the maintenance functions of
-`core.rollups.maintain` (`BatchSums`, `sum_ingested`, `add_ingested`, `remove_interactions`, `ratings_changing`, `rebuild`) and
-`rebuild_rollups()`, the audited admin service behind `bloomtune rollups rebuild`.
+`core.rollups.maintain` (`sum_ingested` and its `BatchSums`, `add_ingested`, `remove_interactions`,
+`ratings_changing`, `rebuild`) and `rebuild_rollups()`, the audited admin service behind
+`bloomtune rollups rebuild`.
 
 Why: the Overview, KPI, Costs, Engagement and Experiments queries would otherwise group a million
 interactions on every cold page view. The rollups hold exactly the sufficient statistics those queries
