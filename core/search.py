@@ -7,18 +7,23 @@ in the typed text are never interpreted.
 
 The index, created by migration 0005:
 - SQLite: `interaction_fts`, an FTS5 table with external content (`content='interaction'`, keyed by the
-  interaction's rowid), kept in step by triggers on `interaction` — every insert (the ingest writer's
-  batches, the demo), every text update (re-scrubbing) and every delete (erasure) updates it in the same
-  transaction, whatever code path wrote the row;
+  interaction's rowid), kept in step by triggers on `interaction` — every insert, every text update
+  (re-scrubbing) and every delete (erasure) updates it in the same transaction, whatever code path wrote the
+  row. The ingest writer's large batches (import, demo) use `indexed_in_batch()`: inside their transaction
+  the insert trigger is dropped, the new rows are indexed in one statement and the trigger is created again
+  before the transaction ends, so no other connection ever sees the schema without it. Any AFTER INSERT
+  trigger on `interaction` (even one that does nothing) makes every row's insert cost twice as much, because
+  of the many indexes on the table;
 - PostgreSQL: a GIN index over `to_tsvector('simple', question || ' ' || answer)`, which PostgreSQL keeps
-  current by itself.
+  current by itself (`indexed_in_batch()` does nothing there).
 `SEARCH_OBJECTS` names these objects for the schema comparison, which cannot see them in the models.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import String, func, literal, literal_column, select, table
@@ -35,12 +40,16 @@ SEARCH_OBJECTS = frozenset({FTS_TABLE, PG_INDEX}) | {
 }
 _WORD = re.compile(r"[^\W_]+")
 
+BATCH_MIN_ROWS = 500  # smaller batches (the collector's, the gateway's) keep the trigger: no schema change
+_INSERT_TRIGGER = (
+    f"CREATE TRIGGER {FTS_TABLE}_insert AFTER INSERT ON interaction BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, user_message, assistant_message) "
+    "VALUES (new.rowid, new.user_message, new.assistant_message); END"
+)
 SQLITE_DDL = (
     f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
     "user_message, assistant_message, content='interaction', content_rowid='rowid')",
-    f"CREATE TRIGGER {FTS_TABLE}_insert AFTER INSERT ON interaction BEGIN "
-    f"INSERT INTO {FTS_TABLE}(rowid, user_message, assistant_message) "
-    "VALUES (new.rowid, new.user_message, new.assistant_message); END",
+    _INSERT_TRIGGER,
     f"CREATE TRIGGER {FTS_TABLE}_delete AFTER DELETE ON interaction BEGIN "
     f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, user_message, assistant_message) "
     "VALUES ('delete', old.rowid, old.user_message, old.assistant_message); END",
@@ -60,6 +69,29 @@ PG_DOCUMENT = (
 )
 POSTGRES_DDL = (f"CREATE INDEX {PG_INDEX} ON interaction USING gin (({PG_DOCUMENT}))",)
 POSTGRES_DROP = (f"DROP INDEX IF EXISTS {PG_INDEX}",)
+
+
+@contextmanager
+def indexed_in_batch(session: Session, rows: int) -> Iterator[None]:
+    """Around the insert of `rows` interactions in the session's transaction: on SQLite, for a large batch,
+    the insert trigger is dropped and the rows inserted meanwhile are indexed in one statement at the end
+    (new rows get rowids above the largest one stored, so they are those past it). The trigger is created
+    again even when the block fails, so the transaction never ends without it."""
+    if rows < BATCH_MIN_ROWS or dialect_of(session) != "sqlite":
+        yield
+        return
+    connection = session.connection()
+    last = connection.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM interaction").scalar()
+    connection.exec_driver_sql(f"DROP TRIGGER {FTS_TABLE}_insert")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(
+            f"INSERT INTO {FTS_TABLE}(rowid, user_message, assistant_message) "
+            "SELECT rowid, user_message, assistant_message FROM interaction WHERE rowid > ?",
+            (last,),
+        )
+        connection.exec_driver_sql(_INSERT_TRIGGER)
 
 
 def words(typed: str) -> list[str]:

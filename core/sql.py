@@ -3,27 +3,35 @@
 In: a session (for its dialect), a table and rows, or a column. Out:
 - `bulk_insert()`: one driver-level executemany (INSERT … [ON CONFLICT DO NOTHING]) with values adapted
   once per column — the ingest hot path, several times faster than ORM or Core parameter processing;
+- `among()`: `column IN (values)` with every value in one parameter, however many there are;
 - `lock_for_ingest()`: serialises ingest transactions so "is this id new?" stays true until commit;
 - `day()`: the calendar day of a timestamp as `YYYY-MM-DD` text, fit for GROUP BY;
 - `day_plus()`: midnight N days after such a day text, comparable with timestamp columns;
 - `bulk_add()`: an executemany upsert that adds its values to the stored ones (`ON CONFLICT DO UPDATE`);
-- `day_shift()`: the `YYYY-MM-DD` text N days after such a day text.
+- `day_shift()`: the `YYYY-MM-DD` text N days after such a day text;
+- `SQLITE_BULK`, `pragmas()`, `set_pragmas()`: per-connection SQLite settings for a bulk load (a big page
+  cache, rarer WAL checkpoints; durability is left alone), read first so they can be restored; both do
+  nothing on PostgreSQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from operator import itemgetter
-from typing import Any
+from typing import Any, Final
 
 import orjson
-from sqlalchemy import JSON, DateTime, String, Table, text
+from sqlalchemy import JSON, ColumnElement, DateTime, String, Table, any_, func, literal, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
 _INGEST_LOCK_KEY = 0x6B7A_1E57  # any constant shared by every Bloomtune process
+# 512 MiB of page cache, checkpoints every ~120 MB of WAL instead of every 4 MB: a bulk load's hot index
+# pages are copied into the database file once per checkpoint, not once per transaction.
+SQLITE_BULK: Final = {"cache_size": -524_288, "wal_autocheckpoint": 30_000}
 
 
 def dialect_of(session: Session) -> str:
@@ -104,6 +112,16 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat(" ", "microseconds")
 
 
+def among(session: Session, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    """`column IN (values)`, the values bound as one parameter (a JSON array read by `json_each` on SQLite,
+    an array on PostgreSQL): one short statement whatever their number, where an IN list compiles a
+    parameter per value and must be chunked under the drivers' limits."""
+    if dialect_of(session) == "sqlite":
+        each = func.json_each(literal(orjson.dumps(list(values)).decode(), String())).table_valued("value")
+        return column.in_(select(each.c.value))
+    return column == any_(literal(list(values), postgresql.ARRAY(String())))
+
+
 def lock_for_ingest(session: Session) -> None:
     """Hold the ingest lock until the session's transaction ends.
 
@@ -114,6 +132,23 @@ def lock_for_ingest(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INGEST_LOCK_KEY})
     else:
         session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 0"))
+
+
+def pragmas(session: Session, names: Iterable[str]) -> dict[str, int]:
+    """The connection's current values of these SQLite settings (none on PostgreSQL)."""
+    if dialect_of(session) != "sqlite":
+        return {}
+    connection = session.connection()
+    return {name: int(connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()) for name in names}
+
+
+def set_pragmas(session: Session, values: dict[str, int]) -> None:
+    """Apply SQLite settings to the session's connection (after a commit it may be another pooled one)."""
+    if dialect_of(session) != "sqlite":
+        return
+    connection = session.connection()
+    for name, value in values.items():
+        connection.exec_driver_sql(f"PRAGMA {name} = {int(value)}")
 
 
 class day(FunctionElement[str]):  # noqa: N801 - reads like the SQL function it stands for

@@ -29,16 +29,14 @@ from sqlalchemy.orm import Session
 from core.demo.catalogue import build_catalogue
 from core.demo.conversations import Counts, Simulation
 from core.demo.plan import Part
-from core.gcpause import collector_paused
+from core.gcpause import collect_every, collector_paused
 from core.ingest.writer import IngestWriter, Prepared, RowBuilder
 from core.parallel import in_order, worker_count
+from core.sql import SQLITE_BULK, pragmas, set_pragmas
 
 COMMIT_EVERY: Final = 100_000  # interactions per transaction (fewer rewrites of hot index pages)
 PARALLEL_MIN_INTERACTIONS: Final = 50_000  # below this, starting worker processes costs more than it saves
 COLLECT_EVERY: Final = 20  # parts between explicit garbage collections while the collector is paused
-# Per-connection SQLite settings for the load (512 MiB of page cache, checkpoints every ~120 MB of WAL);
-# the connection's own values are read first and restored afterwards.
-SQLITE_BULK: Final = {"cache_size": -524_288, "wal_autocheckpoint": 30_000}
 
 
 @dataclass(frozen=True)
@@ -82,11 +80,11 @@ def write_parts(
     """Store every part's rows in plan order, committing every `COMMIT_EVERY` interactions."""
     tally = Tally()
     uncommitted = 0
-    usual = _current(session, SQLITE_BULK)
+    usual = pragmas(session, SQLITE_BULK)
     with collector_paused():
         for number, (rows, counts) in enumerate(_prepared_parts(parts, context, interactions), start=1):
             if uncommitted == 0:
-                _apply(session, SQLITE_BULK)  # the session may hold a fresh pooled connection
+                set_pragmas(session, SQLITE_BULK)  # the session may hold a fresh pooled connection
             result = writer.store(rows)
             tally.stored += len(result.accepted)
             tally.already_stored += len(result.duplicates)
@@ -101,7 +99,7 @@ def write_parts(
                 progress(tally.counts.interactions)
         session.commit()
     # Performance-only settings: if the load fails they stay on the pooled connection, which is harmless.
-    _apply(session, usual)
+    set_pragmas(session, usual)
     session.commit()
     return tally
 
@@ -133,28 +131,10 @@ def _start_worker(context: DemoContext) -> None:
     gc.disable()  # see the module docstring; `_prepare_in_worker` collects now and then
     _worker["context"] = context
     _worker["simulation"] = context.simulation()
-    _worker["parts"] = 0
 
 
 def _prepare_in_worker(part: Part) -> PreparedPart:
     context: DemoContext = _worker["context"]
+    collect_every(COLLECT_EVERY)
     records, counts = _worker["simulation"].run(part)
-    _worker["parts"] += 1
-    if _worker["parts"] % COLLECT_EVERY == 0:
-        gc.collect()
     return context.builder.build(records, context.now), counts
-
-
-def _current(session: Session, pragmas: dict[str, int]) -> dict[str, int]:
-    if session.get_bind().dialect.name != "sqlite":
-        return {}
-    connection = session.connection()
-    return {name: int(connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()) for name in pragmas}
-
-
-def _apply(session: Session, pragmas: dict[str, int]) -> None:
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    connection = session.connection()
-    for name, value in pragmas.items():
-        connection.exec_driver_sql(f"PRAGMA {name} = {int(value)}")

@@ -5,8 +5,10 @@ progress callback (bytes read so far). Out: an `ImportReport` — read, imported
 line number and reason of every rejected record (capped, with a count of what was left out).
 
 Memory stays constant: files are read line by line and written `IMPORT_BATCH_SIZE` records at a time, one
-transaction per batch. Large JSONL files are parsed in worker processes while the parent writes. A killed import leaves whole batches only; running it again stores the rest and
-reports the stored ones as duplicates.
+transaction per batch. Large JSONL files are parsed in worker processes (which also sum each batch's rollup
+contribution) while the parent writes. On SQLite the connection gets the bulk-load settings of
+`core.sql.SQLITE_BULK` meanwhile (restored afterwards). A killed import leaves whole batches only; running
+it again stores the rest and reports the stored ones as duplicates.
 """
 
 from __future__ import annotations
@@ -25,15 +27,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, rollups
 from core.auth import Permission, Principal, require
 from core.config import Settings
 from core.errors import InputError
-from core.gcpause import collector_paused
+from core.gcpause import collect_every, collector_paused
 from core.ingest.records import FORMATS, Format, Record, RecordError, parse_csv_row, parse_json_line
 from core.ingest.writer import IngestWriter, Prepared, RowBuilder
 from core.parallel import in_order, worker_count
 from core.pseudonym import Pseudonymizer
+from core.sql import SQLITE_BULK, pragmas, set_pragmas
 
 MAX_REPORTED_ERRORS = 10_000
 PARALLEL_MIN_BYTES = 16_000_000
@@ -85,8 +88,11 @@ def import_files(
         scrub_pii=settings.scrub_pii_on_ingest,
     )
     report = ImportReport()
+    usual = pragmas(session, SQLITE_BULK)
     for path in paths:
         _import_file(path, fmt, writer, report, session, settings.import_batch_size, progress)
+    # Performance-only settings: if the import fails they stay on the pooled connection, which is harmless.
+    set_pragmas(session, usual)
     audit.record(
         session,
         principal,
@@ -110,8 +116,9 @@ def _import_file(
     batch_size: int,
     progress: Progress | None,
 ) -> None:
-    """Read chunks of `batch_size` records, parse and prepare them (in a worker process for large
-    files, so parsing overlaps with writing), then store and commit each chunk in file order."""
+    """Read chunks of `batch_size` records, parse and prepare them, rollup sums included (in a worker
+    process for large files, so parsing overlaps with writing), then store and commit each chunk in file
+    order."""
     chunks = _chunks(_items(path, fmt, progress), batch_size)
     prepare = partial(_prepare_chunk, fmt=fmt, builder=writer.builder, now=writer.now())
     workers = _workers_for(path)
@@ -119,8 +126,8 @@ def _import_file(
         for chunk in chunks:
             _store(prepare(chunk), path, writer, report, session)
         return
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
-    with pool, collector_paused():  # unpickled rows hold no cycles; see core.gcpause
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=gc.disable)
+    with pool, collector_paused():  # rows hold no cycles; see core.gcpause
         for number, prepared in enumerate(in_order(pool, prepare, chunks, read_ahead=workers), start=1):
             _store(prepared, path, writer, report, session)
             if number % COLLECT_EVERY == 0:
@@ -136,10 +143,13 @@ class PreparedChunk:
     read: int
     errors: list[tuple[int, str]]
     rows: list[Prepared]
+    sums: rollups.BatchSums  # the rows' rollup sums, should they all be new
 
 
 def _prepare_chunk(chunk: list[Item], fmt: Format, builder: RowBuilder, now: datetime) -> PreparedChunk:
-    """Parse raw lines (CSV rows arrive parsed) and build their rows; runs in a worker or inline."""
+    """Parse raw lines (CSV rows arrive parsed) and build their rows; runs in a worker (whose collector is
+    off: see core.gcpause) or inline."""
+    collect_every(COLLECT_EVERY)
     errors: list[tuple[int, str]] = []
     records: list[Record] = []
     for line, item in chunk:
@@ -152,7 +162,8 @@ def _prepare_chunk(chunk: list[Item], fmt: Format, builder: RowBuilder, now: dat
             errors.append((line, str(item)))
         else:
             records.append(item)
-    return PreparedChunk(read=len(chunk), errors=errors, rows=builder.build(records, now))
+    rows = builder.build(records, now)
+    return PreparedChunk(read=len(chunk), errors=errors, rows=rows, sums=rollups.sum_ingested(rows))
 
 
 def _store(
@@ -162,7 +173,8 @@ def _store(
     for line, reason in chunk.errors:
         report.reject(path, line, reason)
     if chunk.rows:
-        result = writer.store(chunk.rows)
+        set_pragmas(session, SQLITE_BULK)  # after a commit the session may hold another pooled connection
+        result = writer.store(chunk.rows, chunk.sums)
         session.commit()
         report.imported += len(result.accepted)
         report.duplicates += len(result.duplicates)

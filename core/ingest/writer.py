@@ -2,14 +2,15 @@
 batch-insert.
 
 In: a batch of validated `Record`s and the caller's session. Out: the rows added to the session
-(conversation, interaction with its triage columns (`core.triage`), interaction_topic, rating), their sums added to the rollup tables
-(`core.rollups`), and a `WriteResult` saying which ids were new and
-which were already stored. Personal data (`core.privacy`) in the question, the answer and the messages is
-replaced by typed placeholders when scrubbing is on (`SCRUB_PII_ON_INGEST`) and flagged either way in
-`pii_flags`: the sorted entity types found, plus `UNSCRUBBED` when the text was stored as written; `None` when
-nothing was found. Idempotent by interaction id, race-free through
-the ingest lock (`core.sql.lock_for_ingest`) held from the id check to the commit; the caller commits,
-so a batch is all-or-nothing.
+(conversation, interaction with its triage columns (`core.triage`), interaction_topic, rating), their text
+indexed for search (in one statement for a large batch: `core.search.indexed_in_batch`), their sums added
+to the rollup tables
+(`core.rollups`), and a `WriteResult` saying which ids were new and which were already stored. Personal
+data (`core.privacy`) in the question, the answer and the messages is replaced by typed placeholders when
+scrubbing is on (`SCRUB_PII_ON_INGEST`) and flagged either way in `pii_flags`: the sorted entity types
+found, plus `UNSCRUBBED` when the text was stored as written; `None` when nothing was found. Idempotent by
+interaction id, race-free through the ingest lock (`core.sql.lock_for_ingest`) held from the id check to
+the commit; the caller commits, so a batch is all-or-nothing.
 """
 
 from __future__ import annotations
@@ -23,15 +24,14 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from core import privacy, rollups, topics, triage
+from core import privacy, rollups, search, topics, triage
 from core.audit import utcnow
 from core.ingest.records import Message, Record
 from core.models import Conversation, Interaction, InteractionTopic, Rating
 from core.prices import PriceBook
 from core.pseudonym import Pseudonymizer
-from core.sql import bulk_insert, lock_for_ingest
+from core.sql import among, bulk_insert, lock_for_ingest
 
-_LOOKUP_CHUNK = 5000
 _TABLES: dict[str, Table] = {
     "conversation": Conversation.__table__,  # type: ignore[dict-item]
     "interaction": Interaction.__table__,  # type: ignore[dict-item]
@@ -207,8 +207,10 @@ class IngestWriter:
         """Add the batch to the session; records whose id is already stored are reported as duplicates."""
         return self.store(self.builder.build(records, self._now()))
 
-    def store(self, batch: Sequence[Prepared]) -> WriteResult:
-        """Insert prepared rows whose id is new; report the others (and repeats within the batch) as duplicates."""
+    def store(self, batch: Sequence[Prepared], sums: rollups.BatchSums | None = None) -> WriteResult:
+        """Insert prepared rows whose id is new; report the others (and repeats within the batch) as
+        duplicates. `sums`: the whole batch's rollup sums (`rollups.sum_ingested`) when computed already, as the import's
+        worker does; used when every row turns out new, else the new rows are summed here."""
         first: dict[str, Prepared] = {}
         for prepared in batch:
             first.setdefault(prepared.id, prepared)
@@ -225,10 +227,13 @@ class IngestWriter:
         bulk_insert(
             self._session, _TABLES["conversation"], list(conversations.values()), ignore_conflicts=True
         )
-        bulk_insert(self._session, _TABLES["interaction"], [p.interaction for p in new])
+        with search.indexed_in_batch(self._session, len(new)):
+            bulk_insert(self._session, _TABLES["interaction"], [p.interaction for p in new])
         bulk_insert(self._session, _TABLES["topic"], [t for p in new for t in p.topics])
         bulk_insert(self._session, _TABLES["rating"], [r for p in new for r in p.ratings])
-        rollups.add_ingested(self._session, new)
+        if sums is None or len(new) != len(batch):
+            sums = rollups.sum_ingested(new)
+        rollups.add_ingested(self._session, sums)
         fresh = {p.id for p in new}
         result = WriteResult()
         for prepared in batch:
@@ -238,8 +243,6 @@ class IngestWriter:
         return result
 
     def _already_stored(self, ids: list[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(ids), _LOOKUP_CHUNK):
-            chunk = ids[start : start + _LOOKUP_CHUNK]
-            found.update(self._session.scalars(select(Interaction.id).where(Interaction.id.in_(chunk))))
-        return found
+        return set(
+            self._session.scalars(select(Interaction.id).where(among(self._session, Interaction.id, ids)))
+        )

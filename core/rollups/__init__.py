@@ -1,8 +1,9 @@
 """Pre-aggregated rollup tables behind the metric pages, and the service that repairs them.
 
 In: a session (and, for `rebuild_rollups`, the acting principal). Out: the maintenance functions of
-`core.rollups.maintain` (`add_ingested`, `remove_interactions`, `ratings_changing`, `rebuild`) and
-`rebuild_rollups()`, the audited admin service behind `bloomtune rollups rebuild`.
+`core.rollups.maintain` (`sum_ingested` and its `BatchSums`, `add_ingested`, `remove_interactions`,
+`ratings_changing`, `rebuild`) and `rebuild_rollups()`, the audited admin service behind
+`bloomtune rollups rebuild`.
 
 Why: the Overview, KPI, Costs, Engagement and Experiments queries would otherwise group a million
 interactions on every cold page view. The rollups hold exactly the sufficient statistics those queries
@@ -18,9 +19,24 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.auth import Permission, Principal, require
-from core.rollups.maintain import add_ingested, ratings_changing, rebuild, remove_interactions
+from core.rollups.maintain import (
+    BatchSums,
+    add_ingested,
+    ratings_changing,
+    rebuild,
+    remove_interactions,
+    sum_ingested,
+)
 
-__all__ = ["add_ingested", "ratings_changing", "rebuild", "rebuild_rollups", "remove_interactions"]
+__all__ = [
+    "BatchSums",
+    "add_ingested",
+    "ratings_changing",
+    "rebuild",
+    "rebuild_rollups",
+    "remove_interactions",
+    "sum_ingested",
+]
 
 
 def rebuild_rollups(*, session: Session, principal: Principal) -> dict[str, int]:

@@ -1,9 +1,10 @@
 """Keeping the rollup tables equal to what the raw rows say, on every write path.
 
 In: the caller's session (changes join its transaction; the caller commits) and what changed. Out:
-- `add_ingested(session, batch)` — new interactions with their ratings (`IngestWriter.store`: import,
-  collector, gateway, demo): the batch is summed per key in memory, then one executemany upsert per table
-  adds the sums (`ON CONFLICT … DO UPDATE SET n = n + excluded.n`);
+- `sum_ingested(batch)`, `add_ingested(session, sums)` — new interactions with their ratings
+  (`IngestWriter.store`: import, collector, gateway, demo): the batch is summed per key in memory (by the
+  import's worker process, which built the rows), then one executemany upsert per table adds the sums
+  (`ON CONFLICT … DO UPDATE SET n = n + excluded.n`);
 - `remove_interactions(session, where)` — call BEFORE deleting the interactions that `where` selects
   (erasure): their contributions, ratings included, are subtracted by grouped `INSERT … SELECT` upserts;
 - `ratings_changing(session, interaction_ids)` — a context manager around any insert, update or delete of
@@ -23,6 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Insert, Select, Table, delete, func, select, true
@@ -32,9 +34,7 @@ from sqlalchemy.orm import Session
 from core.models import Interaction, Rating
 from core.rollups.cohorts import COHORTS, Cohorts
 from core.rollups.definitions import INTERACTIONS, RATINGS, ROLLUPS, Rollup, Row
-from core.sql import bulk_add, dialect_of, lock_for_ingest
-
-_MEMBER_CHUNK = 5000
+from core.sql import among, bulk_add, dialect_of, lock_for_ingest
 
 
 class IngestedRows(Protocol):
@@ -47,56 +47,71 @@ class IngestedRows(Protocol):
     def ratings(self) -> list[Row]: ...
 
 
-def add_ingested(session: Session, batch: Sequence[IngestedRows]) -> None:
-    """Add a batch of newly stored interactions (and their ratings) to every rollup."""
+@dataclass(frozen=True)
+class BatchSums:
+    """A batch's contribution to every rollup, summed in memory; plain values, so the worker process that
+    built the batch can compute it and hand it over."""
+
+    rows: tuple[list[tuple[Any, ...]], ...]  # per rollup of `ROLLUPS`: the key values, then the measures
+    members: tuple[list[str], ...]  # per cohort kind of `COHORTS`: the users or conversations, sorted
+
+
+def sum_ingested(batch: Sequence[IngestedRows]) -> BatchSums:
+    """Sum a batch of new interactions (and their ratings) per key of every rollup."""
     pairs: dict[str, list[tuple[Row, Row | None]]] = {
         INTERACTIONS: [(rows.interaction, _first_user_rating(rows.ratings)) for rows in batch],
         RATINGS: [(rows.interaction, rating) for rows in batch for rating in rows.ratings],
     }
-    members = _members(batch)
-    _cohorts_of(session, members, negate=True)
+    summed: list[list[tuple[Any, ...]]] = []
     for rollup in ROLLUPS:
         sources = pairs[rollup.source]
         key = rollup.key
         if rollup.values is None:  # a count per key: Counter sums in C
             counted = Counter(k for k in (key(i, r) for i, r in sources) if k is not None)
-            rows_out = [(*k, n) for k, n in counted.items()]
-        else:
-            sums: dict[tuple[Any, ...], list[Any]] = {}
-            values = rollup.values
-            for interaction, rating in sources:
-                k = key(interaction, rating)
-                if k is None:
-                    continue
-                total = sums.get(k)
-                if total is None:
-                    sums[k] = list(values(interaction, rating))
-                else:
-                    for index, value in enumerate(values(interaction, rating)):
-                        total[index] += value
-            rows_out = [(*k, *v) for k, v in sums.items()]
+            summed.append([(*k, n) for k, n in counted.items()])
+            continue
+        sums: dict[tuple[Any, ...], list[Any]] = {}
+        values = rollup.values
+        for interaction, rating in sources:
+            k = key(interaction, rating)
+            if k is None:
+                continue
+            total = sums.get(k)
+            if total is None:
+                sums[k] = list(values(interaction, rating))
+            else:
+                for index, value in enumerate(values(interaction, rating)):
+                    total[index] += value
+        summed.append([(*k, *v) for k, v in sums.items()])
+    return BatchSums(tuple(summed), _members(batch))
+
+
+def add_ingested(session: Session, sums: BatchSums) -> None:
+    """Add a batch of newly stored interactions (and their ratings), summed by `sum_ingested`, to every
+    rollup."""
+    _cohorts_of(session, sums.members, negate=True)
+    for rollup, rows_out in zip(ROLLUPS, sums.rows, strict=True):
         bulk_add(session, rollup.table, rollup.key_names, rollup.measure_names, rows_out)
-    _cohorts_of(session, members, negate=False)
+    _cohorts_of(session, sums.members, negate=False)
     _prune(session, [c.table for c in COHORTS])
 
 
-def _members(batch: Sequence[IngestedRows]) -> dict[Cohorts, list[str]]:
+def _members(batch: Sequence[IngestedRows]) -> tuple[list[str], ...]:
     """The users and conversations of a batch: their cohorts change with it."""
-    found: dict[Cohorts, set[str]] = {cohorts: set() for cohorts in COHORTS}
+    found: tuple[set[str], ...] = tuple(set() for _ in COHORTS)
     for rows in batch:
-        for cohorts in COHORTS:
+        for cohorts, values in zip(COHORTS, found, strict=True):
             value = rows.interaction[cohorts.member]
             if value is not None:
-                found[cohorts].add(value)
-    return {cohorts: sorted(values) for cohorts, values in found.items()}
+                values.add(value)
+    return tuple(sorted(values) for values in found)
 
 
-def _cohorts_of(session: Session, members: dict[Cohorts, list[str]], *, negate: bool) -> None:
-    """Add (or subtract) the cohort contribution of these members, in chunks that fit any IN list."""
-    for cohorts, values in members.items():
-        for start in range(0, len(values), _MEMBER_CHUNK):
-            chunk = values[start : start + _MEMBER_CHUNK]
-            rows = cohorts.grouped(cohorts.member_column().in_(chunk), negate=negate)
+def _cohorts_of(session: Session, members: tuple[list[str], ...], *, negate: bool) -> None:
+    """Add (or subtract) the cohort contribution of these members (per cohort kind of `COHORTS`)."""
+    for cohorts, values in zip(COHORTS, members, strict=True):
+        if values:
+            rows = cohorts.grouped(among(session, cohorts.member_column(), values), negate=negate)
             _upsert(session, cohorts.table, cohorts.key_names, cohorts.measure_names, rows)
 
 

@@ -25,6 +25,7 @@ from core.ingest import importer as importer_module
 from core.ingest import writer as writer_module
 from core.ingest.importer import import_files
 from core.models import Interaction, Rating
+from core.rollups import BatchSums
 from tests import scenarios
 from tests.conftest import SAMPLE, SHARED_SAMPLE, TEST_KEY
 
@@ -111,11 +112,13 @@ def test_failure_mid_file_keeps_whole_batches_and_a_rerun_completes(
     real_store = writer_module.IngestWriter.store
     calls = {"n": 0}
 
-    def failing_store(self: writer_module.IngestWriter, rows: list) -> writer_module.WriteResult:  # type: ignore[type-arg]
+    def failing_store(
+        self: writer_module.IngestWriter, rows: list, sums: BatchSums | None = None
+    ) -> writer_module.WriteResult:  # type: ignore[type-arg]
         calls["n"] += 1
         if calls["n"] == 4:
             raise RuntimeError("disk full")
-        return real_store(self, rows)
+        return real_store(self, rows, sums)
 
     monkeypatch.setattr(writer_module.IngestWriter, "store", failing_store)
     with session_scope(engine) as session, pytest.raises(RuntimeError):

@@ -1,5 +1,6 @@
 """Full-text search: whole words in question or answer, no false hits, typed operators are harmless, and the
-index follows every write (insert, text update, erasure) and is used by the query.
+index follows every write (an import in several batches, a direct insert, a text update, erasure) and is
+used by the query.
 
 In: the known interactions of `tests.listing_data` in the per-test database. Out: the ids a search lists.
 The same tests run on PostgreSQL from tests/integration.
@@ -9,15 +10,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 from alembic import command
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
+from core import search
 from core.auth import Principal
 from core.config import Settings
 from core.db import make_engine
 from core.erasure import erase_user
+from core.ingest.importer import import_files
 from core.interaction_query import where
 from core.interactions import InteractionFilters, list_interactions
 from core.migrate import alembic_config, upgrade
@@ -143,15 +147,84 @@ def test_a_search_counts_up_to_the_cap_and_pages_through_those_in_order(
 ) -> None:
     """Two interactions say "period"; with a cap of 1 the listing holds the first of the full order and
     says there are more; without the cap it is exact; a listing without a search is never capped."""
-    search = InteractionFilters(q="period")
-    everything = list_interactions(session=known, principal=admin, filters=search, sort=sort)
+    typed = InteractionFilters(q="period")
+    everything = list_interactions(session=known, principal=admin, filters=typed, sort=sort)
     assert (everything.total, everything.more, everything.total_label) == (2, False, "2")
     monkeypatch.setattr("core.interactions.SEARCH_COUNT_CAP", 1)
     pages = [
-        list_interactions(session=known, principal=admin, filters=search, sort=sort, page=n, page_size=1)
+        list_interactions(session=known, principal=admin, filters=typed, sort=sort, page=n, page_size=1)
         for n in (1, 2)
     ]
     assert [(p.total, p.more, p.total_label) for p in pages] == [(1, True, "1+")] * 2
     assert [ids(p.rows) for p in pages] == [ids(everything.rows[:1]), []]
     unsearched = list_interactions(session=known, principal=admin, sort=sort, page_size=1)
     assert (unsearched.total, unsearched.more) == (5, False)
+
+
+def _total(session: Session, admin: Principal, typed: str) -> int:
+    return list_interactions(
+        session=session, principal=admin, filters=InteractionFilters(q=typed), page_size=1
+    ).total
+
+
+def _bulk_export(path: Path, count: int) -> Path:
+    """`count` records of three users; every question names a quokka, every tenth answer a wombat."""
+    with path.open("wb") as handle:
+        for i in range(count):
+            answer = "A wombat might." if i % 10 == 0 else "Often it is."
+            record = {
+                "messages": [
+                    {"role": "user", "content": f"Is quokka number {i} normal?"},
+                    {"role": "assistant", "content": answer},
+                ],
+                "metadata": {"user_id": f"bulk-user-{i % 3}"},
+            }
+            handle.write(orjson.dumps(record) + b"\n")
+    return path
+
+
+def test_rows_imported_in_several_batches_are_searchable_until_erased(
+    session: Session, admin: Principal, settings: Settings, tmp_path: Path
+) -> None:
+    """Three batches large enough to be indexed in one statement each, then a small one that the trigger
+    indexes; erasure removes one user's rows from the index; a direct insert afterwards is still indexed."""
+    batch = search.BATCH_MIN_ROWS
+    count = 3 * batch + 7
+    path = _bulk_export(tmp_path / "bulk.jsonl", count)
+    small_batches = settings.model_copy(update={"import_batch_size": batch})
+    report = import_files([path], "auto", session=session, principal=admin, settings=small_batches)
+    assert report.imported == count
+    assert _total(session, admin, "quokka") == count
+    assert _total(session, admin, "wombat") == len(range(0, count, 10))
+    assert _total(session, admin, f"quokka {count - 1}") == 1  # from the last, small batch
+    assert _total(session, admin, "quokka 0") == 1  # from the first
+    erase_user("bulk-user-0", session=session, principal=admin, settings=settings)
+    assert _total(session, admin, "quokka") == count - len(range(0, count, 3))
+    assert _total(session, admin, "quokka 0") == 0
+    assert _total(session, admin, "wombat") == len([i for i in range(0, count, 10) if i % 3])
+    session.execute(
+        text(
+            "INSERT INTO interaction (id, conversation_id, created_at, messages, user_message, "
+            "assistant_message, status, content_hash, source, ingested_at) SELECT 'direct', "
+            "conversation_id, created_at, '[]', 'A platypus question', 'An answer', 'ok', 'h', 'import', "
+            "ingested_at FROM interaction LIMIT 1"
+        )
+    )
+    session.commit()
+    assert _total(session, admin, "platypus") == 1
+    if dialect_of(session) == "sqlite":  # the FTS index agrees with the table it indexes
+        session.execute(
+            text("INSERT INTO interaction_fts(interaction_fts, rank) VALUES ('integrity-check', 1)")
+        )
+
+
+def test_the_insert_trigger_is_back_when_a_batch_fails(session: Session) -> None:
+    if dialect_of(session) != "sqlite":
+        pytest.skip("PostgreSQL keeps its index by itself")
+    trigger = text(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'interaction_fts_insert'"
+    )
+    with pytest.raises(RuntimeError), search.indexed_in_batch(session, search.BATCH_MIN_ROWS):
+        assert session.scalar(trigger) == 0  # stood aside for the batch...
+        raise RuntimeError("the batch failed")
+    assert session.scalar(trigger) == 1  # ...and is back in the same transaction
