@@ -174,8 +174,11 @@ def distinct_values(
     return values
 
 
-def where(session: Session, filters: InteractionFilters) -> list[ColumnElement[bool]]:
-    """The conditions an interaction must meet to be listed under `filters`."""
+def where(
+    session: Session, filters: InteractionFilters, *, broad_search: bool = False
+) -> list[ColumnElement[bool]]:
+    """The conditions an interaction must meet to be listed under `filters` (`broad_search`: the search
+    is known to match many, see `core.search.matches`)."""
     table = Interaction.__table__.c
     conditions: list[ColumnElement[bool]] = []
     if filters.date_from:
@@ -214,7 +217,7 @@ def where(session: Session, filters: InteractionFilters) -> list[ColumnElement[b
         duplicate = and_(table.duplicate_of.is_not(None), table.duplicate_of != table.id)
         conditions.append(duplicate if filters.is_duplicate else not_(duplicate))
     if filters.q.strip():
-        conditions.append(search.matches(session, filters.q))
+        conditions.append(search.matches(session, filters.q, broad=broad_search))
     if filters.suspected_unsafe is not None:
         conditions.append(table.suspicion > 0 if filters.suspected_unsafe else table.suspicion == 0)
     if filters.reviewer_rated is not None:

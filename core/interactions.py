@@ -8,7 +8,8 @@ interaction of the same filtered, sorted listing (keyset on the sort key, so it 
 
 A full-text search counts at most `SEARCH_COUNT_CAP` matches (a common word matches a large share of a
 million conversations, and counting them all means reading each one): past the cap the page says there are
-more (`Page.more`) and pages through the first `SEARCH_COUNT_CAP`, in order.
+more (`Page.more`) and pages through the first `SEARCH_COUNT_CAP`, in order — reading the sort's index and
+probing the search hits, which beats fetching and sorting every hit when there are that many.
 
 Only the page's rows are read: LIMIT/OFFSET picks their ids through the sort's index first (a "deferred
 join", so skipped rows are never fetched), then those rows are read by primary key; question and answer
@@ -317,6 +318,8 @@ def list_interactions(
     offset = (page - 1) * page_size
     if offset >= total:
         return Page(total=total, page=page, page_size=page_size, more=more)
+    if more:  # a search past the cap: read the sort's index and probe the hits, the cheaper way round
+        conditions = where(session, filters, broad_search=True)
     ids = _page_ids(session, conditions, plan, sizes, offset, page_size)
     found = session.execute(
         select(

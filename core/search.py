@@ -99,13 +99,15 @@ def words(typed: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(typed)]
 
 
-def matches(session: Session, typed: str) -> ColumnElement[bool]:
-    """Interactions whose question or answer contains every word of `typed` (all of them when none)."""
+def matches(session: Session, typed: str, *, broad: bool = False) -> ColumnElement[bool]:
+    """Interactions whose question or answer contains every word of `typed` (all of them when none).
+    `broad`: the words match many interactions, so on SQLite the hits are a set to probe while the query
+    reads another index in its sort order, rather than the rows to fetch and then sort."""
     terms = words(typed)
     if not terms:
         return literal_column("1") == 1
     if dialect_of(session) == "sqlite":
-        return _fts(" ".join(f'"{term}"' for term in terms))
+        return _fts(" ".join(f'"{term}"' for term in terms), broad=broad)
     return _tsquery(" & ".join(terms))
 
 
@@ -117,12 +119,13 @@ def mentions_any(session: Session, phrases: Sequence[str]) -> ColumnElement[bool
     return _tsquery(" | ".join(f"({' <-> '.join(phrase)})" for phrase in split))
 
 
-def _fts(query: str) -> ColumnElement[bool]:
-    """SQLite: the interaction's rowid is among the FTS5 hits for `query` (already safely quoted)."""
+def _fts(query: str, *, broad: bool = False) -> ColumnElement[bool]:
+    """SQLite: the interaction's rowid is among the FTS5 hits for `query` (already safely quoted). When
+    `broad`, the rowid is written `+rowid`, which SQLite never drives a lookup by."""
     fts = table(FTS_TABLE, literal_column("rowid"))
     match = literal_column(FTS_TABLE).op("MATCH")(literal(query, String()))  # an anonymous, unique parameter
     hits: Any = select(literal_column("rowid")).select_from(fts).where(match)
-    return literal_column("interaction.rowid").in_(hits)
+    return literal_column(f"{'+' if broad else ''}interaction.rowid").in_(hits)
 
 
 def _tsquery(query: str) -> ColumnElement[bool]:
