@@ -12,23 +12,22 @@ from pathlib import Path
 
 import orjson
 import pytest
-from alembic import command
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from core import search
 from core.auth import Principal
 from core.config import Settings
-from core.db import make_engine
 from core.erasure import erase_user
 from core.ingest.importer import import_files
 from core.interaction_query import where
 from core.interactions import InteractionFilters, count_matching, list_interactions
-from core.migrate import alembic_config, upgrade
+from core.migrate import upgrade
 from core.models import Interaction
 from core.search import words
 from core.sql import dialect_of
 from tests.listing_data import fill, ids, iid
+from tests.old_schema import old_database
 
 
 @pytest.fixture
@@ -111,22 +110,7 @@ def test_the_search_uses_the_index(known: Session) -> None:
 
 
 def test_the_migration_indexes_what_was_stored_before_it(tmp_path: Path, admin: Principal) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0004")
-        connection.execute(
-            text("INSERT INTO conversation (id, started_at) VALUES ('c', '2026-10-01 08:00:00')")
-        )
-        connection.execute(
-            text(
-                "INSERT INTO interaction (id, conversation_id, created_at, messages, user_message, "
-                "assistant_message, status, content_hash, source, ingested_at) VALUES ('old', 'c', "
-                "'2026-10-01 08:00:00', '[]', 'Is spotting normal?', 'Often it is.', 'ok', 'h', 'import', "
-                "'2026-10-01 08:00:00')"
-            )
-        )
+    with old_database(tmp_path, "0004", "Is spotting normal?", "Often it is.") as (engine, connection):
         connection.execute(
             text(
                 "INSERT INTO rating (interaction_id, source, stars, created_at) "

@@ -13,17 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from core import search, triage
-from core.db import make_engine
-from core.migrate import alembic_config, upgrade
+from core.migrate import upgrade
 from core.models import Interaction, InteractionTopic, Rating, Review
 from tests.listing_data import DAY, fill, iid
+from tests.old_schema import old_database
 
 COLUMNS = ("user_thumbs", "reviewer_rated", "review_status", "clinical_verdict", "suspicion")
 
@@ -148,22 +147,7 @@ def test_the_dose_check_agrees_with_full_text_search(known: Session, question: s
 
 
 def test_the_migration_backfills_what_was_stored_before_it(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0008")
-        connection.execute(
-            text("INSERT INTO conversation (id, started_at) VALUES ('c', '2026-10-01 08:00:00')")
-        )
-        connection.execute(
-            text(
-                "INSERT INTO interaction (id, conversation_id, created_at, messages, user_message, "
-                "assistant_message, status, content_hash, source, ingested_at) VALUES ('old', 'c', "
-                "'2026-10-01 08:00:00', '[]', 'Can I take 800 mg?', 'Please ask first.', 'ok', 'h', 'import', "
-                "'2026-10-01 08:00:00')"
-            )
-        )
+    with old_database(tmp_path, "0008", "Can I take 800 mg?", "Please ask first.") as (engine, connection):
         for source, thumbs, at in (
             ("user", "up", "08:00"),
             ("user", "down", "09:00"),
