@@ -50,6 +50,7 @@ SORT_KEY = "sort"
 ROWS_KEY = "rows"
 FLASH_KEY = "interactions_flash"
 TOPIC_KEY = "bulk_topic"
+FILTERS_KEY = "filters_panel"
 DEFAULT_SIZE = 50
 EMPTY_STATE = (
     "No interactions yet — import a file with `bloomtune import` or load demo data with `bloomtune demo`"
@@ -189,7 +190,9 @@ def _filter_bar(choices: FilterChoices) -> str:
         for key in _filter_keys()
         if key not in in_bar and (key in st.query_params or st.session_state.get(key))
     )
-    with st.expander(f"Filters{f' ({active} active)' if active else ''}", icon=":material/filter_list:"):
+    label = f"Filters{f' ({active} active)' if active else ''}"
+    # The key keeps it the same panel when its label counts one more filter, so it stays open after a pick.
+    with st.expander(label, icon=":material/filter_list:", key=FILTERS_KEY):
         rows = [st.columns(4), st.columns(4), st.columns(4)]
         _multi(rows[0][0], "models", "Model", choices.models)
         _single(rows[0][1], "experiment", "Experiment", choices.experiments)

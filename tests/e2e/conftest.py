@@ -2,8 +2,11 @@
 
 In: Debian's `/usr/bin/chromium` and Playwright's Python package. Out: `demo_site` — the URL of a running
 `streamlit run dashboard/app.py` in development mode over 300 demo interactions, with the total that
-`bloomtune stats --json` reports — `serve()` and `cli()` for other servers, `browser_page`, a fresh headless Chromium page, and `expect`, Playwright's
-assertions (imported only once the browser tier is known to be available).
+`bloomtune stats --json` reports — `review_site`, a smaller demo database a module may write to, with an
+engine to read it back, `serve()` and `cli()` for other servers, `browser_page`, a fresh headless Chromium
+page, `expect`, Playwright's assertions (imported only once the browser tier is known to be available), and
+helpers on a page: `current_id` (its `id` query parameter), `finished_run`, `no_page_error` and, on the Review page,
+`approve_with_ideal_answer`.
 
 Without Chromium (or Playwright) the tests are skipped with the reason; with `REQUIRE_BROWSER=1` (CI)
 they fail instead. The server is stopped when the module's tests are done.
@@ -24,8 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from time import monotonic
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
+from sqlalchemy import Engine
+
+from core.db import make_engine
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,6 +46,8 @@ CHROMIUM_ARGS = [
 ROOT = Path(__file__).resolve().parents[2]
 BLOOMTUNE = Path(sys.executable).with_name("bloomtune")
 DEMO_INTERACTIONS = 300
+REVIEW_INTERACTIONS = 60
+IDEAL_LABEL = "Ideal answer (replaces the original in training)"
 SERVER_START_SECONDS = 60
 
 
@@ -46,6 +55,12 @@ SERVER_START_SECONDS = 60
 class DemoSite:
     url: str
     total_interactions: int
+
+
+@dataclass(frozen=True)
+class ReviewSite:
+    url: str
+    engine: Engine
 
 
 def _unavailable(reason: str) -> None:
@@ -119,6 +134,21 @@ def demo_site(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield DemoSite(url=url, total_interactions=int(stats["total_interactions"]))
 
 
+@pytest.fixture(scope="module")
+def review_site(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewSite]:
+    """Each module's own demo database (60 interactions, seed 3) served in development mode, to write to."""
+    folder = tmp_path_factory.mktemp("e2e-review")
+    database_url = f"sqlite:///{folder / 'bloomtune.db'}"
+    env = {**os.environ, "DATABASE_URL": database_url, "DEV_MODE": "1", "PYTHONUNBUFFERED": "1"}
+    env.pop("PSEUDONYM_KEY", None)
+    cli(env, folder, "db", "upgrade")
+    cli(env, folder, "demo", "--interactions", str(REVIEW_INTERACTIONS), "--seed", "3")
+    engine = make_engine(database_url)
+    with serve(folder, env) as url:
+        yield ReviewSite(url=url, engine=engine)
+    engine.dispose()
+
+
 @contextmanager
 def serve(folder: Path, env: dict[str, str]) -> Iterator[str]:
     """`streamlit run dashboard/app.py` on a free loopback port with `env`; yields its URL, stops it after."""
@@ -167,3 +197,35 @@ def expect(chromium: Path) -> Any:
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect
+
+
+def current_id(page: Any) -> str:
+    """The interaction the page shows (its `id` query parameter)."""
+    return parse_qs(urlparse(page.url).query)["id"][0]
+
+
+def finished_run(page: Any, expect: Any) -> None:
+    """Wait until the app's script run is over: an element can show while the run goes on drawing the page."""
+    expect(page.get_by_test_id("stApp")).to_have_attribute(
+        "data-test-script-state", "notRunning", timeout=30_000
+    )
+
+
+def no_page_error(page: Any, expect: Any) -> None:
+    """Neither a Python exception nor an error box on the page."""
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+
+
+def approve_with_ideal_answer(page: Any, expect: Any, ideal_answer: str) -> None:
+    """On the Review page: write `ideal_answer`, mark the review approved, save, and wait for the save."""
+    finished_run(page, expect)
+    interaction_id = current_id(page)
+    editor = page.get_by_label(IDEAL_LABEL)
+    editor.fill(ideal_answer)
+    editor.press("Control+Enter")
+    expect(page.get_by_text("Changes against the original answer")).to_be_visible(timeout=30_000)
+    page.get_by_text("approved", exact=True).click()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text(f"Saved interaction {interaction_id}")).to_be_visible(timeout=30_000)
+    no_page_error(page, expect)

@@ -2,59 +2,22 @@
 one and approve it, and find it so in the database; then work through 20 items of the "Unrated" queue with
 "Save and next" without a single page error.
 
-In: its own `bloomtune demo` database (so the test can read it back) served by `streamlit run` in development
-mode (signed in as the demo admin). Out: assertions on the page and on the database.
+In: its own `bloomtune demo` database (`review_site`, so the test can read it back) served by `streamlit run`
+in development mode (signed in as the demo admin). Out: assertions on the page and on the database.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
-import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
-from core.db import make_engine, session_scope
+from core.db import session_scope
 from core.models import Rating, Review
-from tests.e2e.conftest import cli, serve
+from tests.e2e.conftest import ReviewSite, approve_with_ideal_answer, current_id, no_page_error
 
-DEMO_INTERACTIONS = 60
 QUEUE_WALK = 20
-IDEAL_LABEL = "Ideal answer (replaces the original in training)"
-
-
-@dataclass(frozen=True)
-class ReviewSite:
-    url: str
-    engine: Engine
-
-
-@pytest.fixture(scope="module")
-def review_site(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewSite]:
-    folder = tmp_path_factory.mktemp("e2e-review")
-    database_url = f"sqlite:///{folder / 'bloomtune.db'}"
-    env = {**os.environ, "DATABASE_URL": database_url, "DEV_MODE": "1", "PYTHONUNBUFFERED": "1"}
-    env.pop("PSEUDONYM_KEY", None)
-    cli(env, folder, "db", "upgrade")
-    cli(env, folder, "demo", "--interactions", str(DEMO_INTERACTIONS), "--seed", "3")
-    engine = make_engine(database_url)
-    with serve(folder, env) as url:
-        yield ReviewSite(url=url, engine=engine)
-    engine.dispose()
-
-
-def current_id(page: Any) -> str:
-    return parse_qs(urlparse(page.url).query)["id"][0]
-
-
-def no_page_error(page: Any, expect: Any) -> None:
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
 
 
 def widget(page: Any, field: str, interaction_id: str) -> Any:
@@ -79,14 +42,9 @@ def test_a_reviewer_corrects_and_approves_an_answer(
     assert "preset=custom" in page.url
     expect(page.get_by_text(re.compile(r"^1 of \d+$"))).to_be_visible()  # the filtered set: rated ones only
     interaction_id = current_id(page)
-    editor = page.get_by_label(IDEAL_LABEL)
-    editor.fill("Rest, warmth and gentle movement ease cramps; see a doctor if the pain is severe.")
-    editor.press("Control+Enter")
-    expect(page.get_by_text("Changes against the original answer")).to_be_visible()
-    page.get_by_text("approved", exact=True).click()
-    page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.get_by_text(f"Saved interaction {interaction_id}")).to_be_visible(timeout=30_000)
-    no_page_error(page, expect)
+    approve_with_ideal_answer(
+        page, expect, "Rest, warmth and gentle movement ease cramps; see a doctor if the pain is severe."
+    )
     with session_scope(review_site.engine) as session:
         row = session.get(Review, interaction_id)
         assert row is not None
