@@ -86,17 +86,17 @@ def candidate_filter(spec: DatasetSpec) -> ColumnElement[bool]:
     return and_(*_quality(spec), Interaction.duplicate_of.is_(None))
 
 
-def _quality(spec: DatasetSpec) -> list[ColumnElement[bool]]:
-    """Rated well by the end user (their best stars) or approved, and not vetoed: read from the
+def quality(min_rating: int, *, approved_only: bool = False) -> ColumnElement[bool]:
+    """Answered without error, rated `min_rating` stars or more by the end user (their best stars) or
+    approved by a reviewer (approved only, when `approved_only`), and not vetoed: read from the
     interaction's triage columns (`core.triage`), so no rating or review is joined per row."""
     approved = Interaction.review_status == "approved"
-    rated = Interaction.user_stars >= spec.min_rating
-    return [
-        Interaction.status == "ok",
-        approved if spec.approved_only else or_(rated, approved),
-        ~vetoed(),
-        *_scope(spec),
-    ]
+    rated = Interaction.user_stars >= min_rating
+    return and_(Interaction.status == "ok", approved if approved_only else or_(rated, approved), ~vetoed())
+
+
+def _quality(spec: DatasetSpec) -> list[ColumnElement[bool]]:
+    return [quality(spec.min_rating, approved_only=spec.approved_only), *_scope(spec)]
 
 
 def _scope(spec: DatasetSpec) -> list[ColumnElement[bool]]:

@@ -21,12 +21,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, or_, select
+from sqlalchemy import String, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from core.config import Settings
-from core.dataset.candidates import Shaping, iter_examples, vetoed
+from core.dataset.candidates import Shaping, iter_examples, quality
 from core.dataset.export import openai_line
 from core.dataset.spec import DatasetSpec
 from core.dataset.tokens import TokenCounter, encoding_for
@@ -70,9 +70,7 @@ class Readiness:
 def high_quality() -> ColumnElement[bool]:
     """SQL condition on `Interaction` selecting the high-quality examples: the user gave 4 stars or more,
     or a reviewer approved it; not rejected, not judged unsafe (the triage columns, `core.triage`)."""
-    rated_high = Interaction.user_stars >= 4
-    approved = Interaction.review_status == "approved"
-    return and_(Interaction.status == "ok", or_(rated_high, approved), ~vetoed())
+    return quality(min_rating=4)
 
 
 def assess(*, session: Session, settings: Settings) -> Readiness:
