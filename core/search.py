@@ -9,21 +9,19 @@ The index, created by migration 0005:
 - SQLite: `interaction_fts`, an FTS5 table with external content (`content='interaction'`, keyed by the
   interaction's rowid), kept in step by triggers on `interaction` — every insert, every text update
   (re-scrubbing) and every delete (erasure) updates it in the same transaction, whatever code path wrote the
-  row. The ingest writer's large batches (import, demo) use `indexed_in_batch()`: inside their transaction
-  the insert trigger is dropped, the new rows are indexed in one statement and the trigger is created again
-  before the transaction ends, so no other connection ever sees the schema without it. Any AFTER INSERT
-  trigger on `interaction` (even one that does nothing) makes every row's insert cost twice as much, because
-  of the many indexes on the table;
+  row. The ingest writer's large batches (import, demo) set the insert trigger aside for the batch and index
+  the new rows in one statement (`index_rows_after()`, see `core.ingest.set_aside`). Any AFTER INSERT trigger
+  on `interaction` (even one that does nothing) makes every row's insert cost twice as much, because of the
+  many indexes on the table;
 - PostgreSQL: a GIN index over `to_tsvector('simple', question || ' ' || answer)`, which PostgreSQL keeps
-  current by itself (`indexed_in_batch()` does nothing there).
+  current by itself.
 `SEARCH_OBJECTS` names these objects for the schema comparison, which cannot see them in the models.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import String, func, literal, literal_column, select, table
@@ -40,9 +38,9 @@ SEARCH_OBJECTS = frozenset({FTS_TABLE, PG_INDEX}) | {
 }
 _WORD = re.compile(r"[^\W_]+")
 
-BATCH_MIN_ROWS = 500  # smaller batches (the collector's, the gateway's) keep the trigger: no schema change
+INSERT_TRIGGER = f"{FTS_TABLE}_insert"
 _INSERT_TRIGGER = (
-    f"CREATE TRIGGER {FTS_TABLE}_insert AFTER INSERT ON interaction BEGIN "
+    f"CREATE TRIGGER {INSERT_TRIGGER} AFTER INSERT ON interaction BEGIN "
     f"INSERT INTO {FTS_TABLE}(rowid, user_message, assistant_message) "
     "VALUES (new.rowid, new.user_message, new.assistant_message); END"
 )
@@ -71,27 +69,14 @@ POSTGRES_DDL = (f"CREATE INDEX {PG_INDEX} ON interaction USING gin (({PG_DOCUMEN
 POSTGRES_DROP = (f"DROP INDEX IF EXISTS {PG_INDEX}",)
 
 
-@contextmanager
-def indexed_in_batch(session: Session, rows: int) -> Iterator[None]:
-    """Around the insert of `rows` interactions in the session's transaction: on SQLite, for a large batch,
-    the insert trigger is dropped and the rows inserted meanwhile are indexed in one statement at the end
-    (new rows get rowids above the largest one stored, so they are those past it). The trigger is created
-    again even when the block fails, so the transaction never ends without it."""
-    if rows < BATCH_MIN_ROWS or dialect_of(session) != "sqlite":
-        yield
-        return
-    connection = session.connection()
-    last = connection.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM interaction").scalar()
-    connection.exec_driver_sql(f"DROP TRIGGER {FTS_TABLE}_insert")
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql(
-            f"INSERT INTO {FTS_TABLE}(rowid, user_message, assistant_message) "
-            "SELECT rowid, user_message, assistant_message FROM interaction WHERE rowid > ?",
-            (last,),
-        )
-        connection.exec_driver_sql(_INSERT_TRIGGER)
+def index_rows_after(session: Session, rowid: int) -> None:
+    """SQLite: index the text of the interactions whose rowid is above `rowid` in one statement (for a large
+    batch inserted while the insert trigger stood aside: `core.ingest.set_aside`)."""
+    session.connection().exec_driver_sql(
+        f"INSERT INTO {FTS_TABLE}(rowid, user_message, assistant_message) "
+        "SELECT rowid, user_message, assistant_message FROM interaction WHERE rowid > ?",
+        (rowid,),
+    )
 
 
 def words(typed: str) -> list[str]:

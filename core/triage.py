@@ -33,11 +33,17 @@ SUSPICION_LEVELS: Final = (3, 2, 1)  # strongest first; 0 is "not suspected"
 
 
 _DOSE_WORDS: Final = tuple(tuple(phrase.split()) for phrase in DOSE_PHRASES)
+_FIRST_WORDS: Final = frozenset(phrase[0] for phrase in _DOSE_WORDS)
 
 
 def mentions_dose(*texts: str) -> bool:
-    """Whether any text holds one of `DOSE_PHRASES` as consecutive whole words (case-insensitive)."""
+    """Whether any text holds one of `DOSE_PHRASES` as consecutive whole words (case-insensitive). A text
+    whose lower-cased form does not even contain a phrase's first word is passed over without splitting it
+    into words (most texts, and the import's hot path)."""
     for text in texts:
+        lowered = text.lower()
+        if not any(first in lowered for first in _FIRST_WORDS):
+            continue
         found = words(text)
         for phrase in _DOSE_WORDS:
             size = len(phrase)

@@ -4,8 +4,8 @@ In: paths, a format (`auto`, `openai`, `native`, `csv`), the session, the acting
 progress callback (bytes read so far). Out: an `ImportReport` — read, imported, duplicates, rejected and the
 line number and reason of every rejected record (capped, with a count of what was left out).
 
-Memory stays constant: files are read line by line and written `IMPORT_BATCH_SIZE` records at a time, one
-transaction per batch. Large JSONL files are parsed in worker processes (which also sum each batch's rollup
+Memory stays constant: files are read line by line and written `IMPORT_BATCH_SIZE` records at a time (at
+most: a large file's first batches are smaller, so writing starts sooner), one transaction per batch. Large JSONL files are parsed in worker processes (which also sum each batch's rollup
 contribution) while the parent writes. On SQLite the connection gets the bulk-load settings of
 `core.sql.SQLITE_BULK` meanwhile (restored afterwards). A killed import leaves whole batches only; running
 it again stores the rest and reports the stored ones as duplicates.
@@ -41,6 +41,7 @@ from core.sql import SQLITE_BULK, pragmas, set_pragmas
 MAX_REPORTED_ERRORS = 10_000
 PARALLEL_MIN_BYTES = 16_000_000
 COLLECT_EVERY = 20  # chunks between garbage collections while the collector is paused
+RAMP_MIN = 1000  # records in an import's first chunk at least (see `_chunks`)
 Progress = Callable[[int], None]
 Item = tuple[int, bytes | Record | RecordError]
 
@@ -119,9 +120,9 @@ def _import_file(
     """Read chunks of `batch_size` records, parse and prepare them, rollup sums included (in a worker
     process for large files, so parsing overlaps with writing), then store and commit each chunk in file
     order."""
-    chunks = _chunks(_items(path, fmt, progress), batch_size)
-    prepare = partial(_prepare_chunk, fmt=fmt, builder=writer.builder, now=writer.now())
     workers = _workers_for(path)
+    chunks = _chunks(_items(path, fmt, progress), batch_size, ramp=workers > 0)
+    prepare = partial(_prepare_chunk, fmt=fmt, builder=writer.builder, now=writer.now())
     if workers == 0:
         for chunk in chunks:
             _store(prepare(chunk), path, writer, report, session)
@@ -180,13 +181,18 @@ def _store(
         report.duplicates += len(result.duplicates)
 
 
-def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
+def _chunks(items: Iterator[Item], size: int, *, ramp: bool = False) -> Iterator[list[Item]]:
+    """Chunks of `size` items. With `ramp`, the first chunks are smaller (an eighth of `size`, at least
+    `RAMP_MIN` items, doubling up to `size`): the writer starts on the first while the worker, still
+    warming up, prepares the next, instead of waiting for a whole batch."""
+    limit = min(size, max(size // 8, RAMP_MIN)) if ramp else size
     chunk: list[Item] = []
     for item in items:
         chunk.append(item)
-        if len(chunk) >= size:
+        if len(chunk) >= limit:
             yield chunk
             chunk = []
+            limit = min(size, limit * 2)
     if chunk:
         yield chunk
 

@@ -2,11 +2,10 @@
 batch-insert.
 
 In: a batch of validated `Record`s and the caller's session. Out: the rows added to the session
-(conversation, interaction with its triage columns (`core.triage`), interaction_topic, rating), their text
-indexed for search (in one statement for a large batch: `core.search.indexed_in_batch`), their sums added
-to the rollup tables
-(`core.rollups`), and a `WriteResult` saying which ids were new and which were already stored. Personal
-data (`core.privacy`) in the question, the answer and the messages is replaced by typed placeholders when
+(conversation, interaction with its triage columns (`core.triage`), interaction_topic, rating; a large
+batch with the triggers it does the work of set aside: `core.ingest.set_aside`), their sums added to the
+rollup tables (`core.rollups`), and a `WriteResult` saying which ids were new and which were already
+stored. Personal data (`core.privacy`) in the question, the answer and the messages is replaced by typed placeholders when
 scrubbing is on (`SCRUB_PII_ON_INGEST`) and flagged either way in `pii_flags`: the sorted entity types
 found, plus `UNSCRUBBED` when the text was stored as written; `None` when nothing was found. Idempotent by
 interaction id, race-free through the ingest lock (`core.sql.lock_for_ingest`) held from the id check to
@@ -19,14 +18,16 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from core import privacy, rollups, search, topics, triage
+from core import privacy, rollups, topics, triage
 from core.audit import utcnow
 from core.ingest.records import Message, Record
+from core.ingest.set_aside import triggers_set_aside
 from core.models import Conversation, Interaction, InteractionTopic, Rating
 from core.prices import PriceBook
 from core.pseudonym import Pseudonymizer
@@ -50,14 +51,11 @@ class WriteResult:
 class Prepared:
     """The rows of one interaction, ready to insert."""
 
+    id: str  # the interaction's
     interaction: dict[str, Any]
     conversation: dict[str, Any]
     topics: list[dict[str, Any]]
     ratings: list[dict[str, Any]]
-
-    @property
-    def id(self) -> str:
-        return str(self.interaction["id"])
 
 
 def content_hash(question: str, answer: str) -> str:
@@ -156,7 +154,7 @@ class RowBuilder:
                     "created_at": created_at,
                 }
             )
-        return Prepared(interaction, conversation, topic_rows, ratings)
+        return Prepared(record.id, interaction, conversation, topic_rows, ratings)
 
 
 class _PiiPass:
@@ -224,13 +222,13 @@ class IngestWriter:
             current = conversations.get(prepared.conversation["id"])
             if current is None or prepared.conversation["started_at"] < current["started_at"]:
                 conversations[prepared.conversation["id"]] = prepared.conversation
-        bulk_insert(
-            self._session, _TABLES["conversation"], list(conversations.values()), ignore_conflicts=True
-        )
-        with search.indexed_in_batch(self._session, len(new)):
+        conversation_rows = sorted(conversations.values(), key=itemgetter("id"))
+        bulk_insert(self._session, _TABLES["conversation"], conversation_rows, ignore_conflicts=True)
+        new.sort(key=attrgetter("id"))  # neighbouring keys: each index page is found once, not once per row
+        with triggers_set_aside(self._session, len(new)):
             bulk_insert(self._session, _TABLES["interaction"], [p.interaction for p in new])
-        bulk_insert(self._session, _TABLES["topic"], [t for p in new for t in p.topics])
-        bulk_insert(self._session, _TABLES["rating"], [r for p in new for r in p.ratings])
+            bulk_insert(self._session, _TABLES["topic"], [t for p in new for t in p.topics])
+            bulk_insert(self._session, _TABLES["rating"], [r for p in new for r in p.ratings])
         if sums is None or len(new) != len(batch):
             sums = rollups.sum_ingested(new)
         rollups.add_ingested(self._session, sums)

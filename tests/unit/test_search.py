@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from core import search
 from core.auth import Principal
 from core.config import Settings
 from core.erasure import erase_user
+from core.ingest import set_aside
 from core.ingest.importer import import_files
 from core.interaction_query import where
 from core.interactions import InteractionFilters, count_matching, list_interactions
@@ -172,7 +172,7 @@ def test_rows_imported_in_several_batches_are_searchable_until_erased(
 ) -> None:
     """Three batches large enough to be indexed in one statement each, then a small one that the trigger
     indexes; erasure removes one user's rows from the index; a direct insert afterwards is still indexed."""
-    batch = search.BATCH_MIN_ROWS
+    batch = set_aside.BATCH_MIN_ROWS
     count = 3 * batch + 7
     path = _bulk_export(tmp_path / "bulk.jsonl", count)
     small_batches = settings.model_copy(update={"import_batch_size": batch})
@@ -202,13 +202,17 @@ def test_rows_imported_in_several_batches_are_searchable_until_erased(
         )
 
 
-def test_the_insert_trigger_is_back_when_a_batch_fails(session: Session) -> None:
+def _triggers(session: Session) -> dict[str, str]:
+    rows = session.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+    return dict(rows.tuples().all())
+
+
+def test_the_triggers_set_aside_are_back_when_a_batch_fails(session: Session) -> None:
     if dialect_of(session) != "sqlite":
-        pytest.skip("PostgreSQL keeps its index by itself")
-    trigger = text(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'interaction_fts_insert'"
-    )
-    with pytest.raises(RuntimeError), search.indexed_in_batch(session, search.BATCH_MIN_ROWS):
-        assert session.scalar(trigger) == 0  # stood aside for the batch...
+        pytest.skip("PostgreSQL keeps every trigger")
+    before = _triggers(session)
+    assert set(set_aside.SET_ASIDE) <= set(before)
+    with pytest.raises(RuntimeError), set_aside.triggers_set_aside(session, set_aside.BATCH_MIN_ROWS):
+        assert not set(set_aside.SET_ASIDE) & set(_triggers(session))  # stood aside for the batch...
         raise RuntimeError("the batch failed")
-    assert session.scalar(trigger) == 1  # ...and is back in the same transaction
+    assert _triggers(session) == before  # ...and are back, word for word, in the same transaction

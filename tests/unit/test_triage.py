@@ -8,7 +8,7 @@ back after each write. The same tests run on PostgreSQL from tests/integration.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,13 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from core import search, triage
+from core.ingest import set_aside
+from core.ingest.records import Record
+from core.ingest.writer import IngestWriter
 from core.migrate import upgrade
 from core.models import Interaction, InteractionTopic, Rating, Review
+from core.pseudonym import Pseudonymizer
+from core.sql import dialect_of
 from tests.listing_data import DAY, fill, iid
 from tests.old_schema import old_database
 
@@ -205,3 +210,46 @@ def test_the_writers_rule_is_the_databases_rule(
     expected = triage.suspicion(verdict=verdict, thumbs=thumbs, stars=stars, topics=topics, dose=dose)
     assert triage_of(known, 4)["suspicion"] == expected
     known.rollback()
+
+
+def _large_batch(size: int) -> list[Record]:
+    questions = ("Could I be pregnant?", "Are my cramps normal?", "Is 400 mg of ibuprofen fine?", "Hello")
+    return [
+        Record(
+            id=f"batch-{n:04d}",
+            messages=[
+                {"role": "user", "content": questions[n % len(questions)]},
+                {"role": "assistant", "content": "An answer."},
+            ],
+            rating=(None, 1, 2, 4, 5)[n % 5],
+            thumbs=(None, "up", "down")[n % 3],
+        )
+        for n in range(size)
+    ]
+
+
+def test_a_large_batch_stores_what_the_triggers_it_sets_aside_would(session: Session) -> None:
+    """The writer's large batches run without the insert triggers it does the work of (SQLite): every row
+    still holds what the database's own rules give, and the triggers work again for the next rating."""
+    writer = IngestWriter(session, pseudonymize=Pseudonymizer("test-key"), source="import")
+    result = writer.write(_large_batch(set_aside.BATCH_MIN_ROWS + 20))
+    session.commit()
+    assert len(result.accepted) == set_aside.BATCH_MIN_ROWS + 20
+    recomputed = text(
+        "SELECT count(*) FROM interaction WHERE id LIKE 'batch-%' AND ("
+        "user_stars IS NOT (SELECT max(stars) FROM rating r WHERE r.interaction_id = interaction.id "
+        "AND r.source = 'user') OR user_thumbs IS NOT (SELECT thumbs FROM rating r "
+        "WHERE r.interaction_id = interaction.id AND r.source = 'user') "
+        f"OR suspicion <> {triage.SUSPICION_SQL.format(row='interaction')})"
+    )
+    if dialect_of(session) == "postgresql":
+        recomputed = text(str(recomputed).replace(" IS NOT (", " IS DISTINCT FROM ("))
+    assert session.scalar(recomputed) == 0
+    levels = session.scalars(select(Interaction.suspicion).where(Interaction.id.like("batch-%")).distinct())
+    assert set(levels) == {0, 1, 2}  # the batch exercises every rule the writer applies
+    calm = session.scalar(
+        select(Interaction.id).where(Interaction.id.like("batch-%"), Interaction.user_stars == 5)
+    )
+    session.add(Rating(interaction_id=calm, source="user", thumbs="down", created_at=datetime(2100, 1, 1)))
+    session.commit()
+    assert session.get(Interaction, calm).user_thumbs == "down"  # type: ignore[union-attr]
