@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -36,6 +37,29 @@ ID = String(64)
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+# Indexes on interaction over the few rows a filter looks for (most rows hold none of these): each
+# {name: (columns, condition)} indexes only the rows meeting the condition, so an insert that does not meet it
+# costs nothing there. A query uses one when its own conditions imply the index's (`user_thumbs = 'down'`
+# implies `user_thumbs IS NOT NULL`). Migration 0010.
+PARTIAL_INDEXES: dict[str, tuple[tuple[str, ...], str]] = {
+    "ix_interaction_user_thumbs_created_at": (("user_thumbs", "created_at"), "user_thumbs IS NOT NULL"),
+    "ix_interaction_duplicate_of": (("duplicate_of", "id"), "duplicate_of IS NOT NULL"),
+    "ix_interaction_pii_flags": (("pii_flags",), "pii_flags IS NOT NULL"),
+    "ix_interaction_experiment": (
+        ("experiment", "variant", "user_pseudonym", "status", "cost_usd", "latency_ms"),
+        "experiment IS NOT NULL",
+    ),
+    "ix_interaction_source": (
+        ("source",),
+        "source = 'demo'",
+    ),  # counts the demo rows (`core.queries.provenance`)
+}
+
+
+def partial_index(name: str, *columns: str, where: str) -> Index:
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
 
 
 class Conversation(Base):
@@ -58,10 +82,8 @@ class Interaction(Base):
         Index("ix_interaction_status_created_at", "status", "created_at"),
         Index("ix_interaction_model_created_at", "model", "created_at", "latency_ms"),  # covers "slowest"
         Index("ix_interaction_user_created_at", "user_pseudonym", "created_at"),
-        Index("ix_interaction_duplicate_of", "duplicate_of", "id"),
         Index("ix_interaction_latency_created_at", "latency_ms", "created_at"),
         Index("ix_interaction_user_stars_created_at", "user_stars", "created_at"),
-        Index("ix_interaction_pii_flags", "pii_flags"),
         Index(
             "ix_interaction_queue",
             "review_status",
@@ -71,16 +93,7 @@ class Interaction(Base):
             "created_at",
         ),
         Index("ix_interaction_suspicion", "review_status", "suspicion", "created_at"),
-        Index("ix_interaction_user_thumbs_created_at", "user_thumbs", "created_at"),
-        Index(
-            "ix_interaction_experiment",
-            "experiment",
-            "variant",
-            "user_pseudonym",
-            "status",
-            "cost_usd",
-            "latency_ms",
-        ),
+        *(partial_index(name, *columns, where=where) for name, (columns, where) in PARTIAL_INDEXES.items()),
         CheckConstraint("status IN ('ok', 'error')", name="ck_interaction_status"),
     )
 
@@ -112,7 +125,7 @@ class Interaction(Base):
     clinical_verdict: Mapped[str | None] = mapped_column(String(16))
     mentions_dose: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     suspicion: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
-    source: Mapped[str] = mapped_column(String(16), index=True)
+    source: Mapped[str] = mapped_column(String(16))
     ingested_at: Mapped[datetime] = mapped_column(DateTime)
 
 
