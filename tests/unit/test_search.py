@@ -204,7 +204,7 @@ def test_rows_imported_in_several_batches_are_searchable_until_erased(
 
 def _triggers(session: Session) -> dict[str, str]:
     rows = session.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def test_the_triggers_set_aside_are_back_when_a_batch_fails(session: Session) -> None:
