@@ -48,6 +48,12 @@ def db_url(tmp_path: Path, migrated_template: Path) -> str:
 
 
 @pytest.fixture
+def empty_db_url(tmp_path: Path) -> str:
+    """A database with no schema yet, for tests that migrate step by step (`tests.old_schema`)."""
+    return f"sqlite:///{tmp_path / 'old.db'}"
+
+
+@pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine

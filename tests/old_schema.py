@@ -1,15 +1,16 @@
-"""A SQLite database stopped at an earlier migration, holding one interaction written the way that schema
-took it — for tests that a later migration backfills what was stored before it.
+"""A database stopped at an earlier migration, holding one interaction written the way that schema took it —
+for tests that a later migration backfills what was stored before it, or survives a downgrade.
 
-In: a folder, the revision to stop at, and the question and answer of the interaction (id `old`). Out: the
-engine and an open transaction's connection (inside `old_database`) to add more rows at that revision.
+In: the URL of an empty database (the `empty_db_url` fixture: SQLite in tests/unit, PostgreSQL in
+tests/integration), the revision to stop at, and the question and answer of the interaction (id `old`). Out:
+the engine and an open transaction's connection (inside `old_database`) to add more rows at that revision;
+`downgrade()` takes a database back to a revision.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from alembic import command
 from sqlalchemy import Connection, Engine, text
@@ -21,10 +22,8 @@ OLD_ID = "old"
 
 
 @contextmanager
-def old_database(
-    folder: Path, revision: str, question: str, answer: str
-) -> Iterator[tuple[Engine, Connection]]:
-    engine = make_engine(f"sqlite:///{folder / 'old.db'}")
+def old_database(url: str, revision: str, question: str, answer: str) -> Iterator[tuple[Engine, Connection]]:
+    engine = make_engine(url)
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
@@ -41,3 +40,10 @@ def old_database(
             {"id": OLD_ID, "question": question, "answer": answer},
         )
         yield engine, connection
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)

@@ -1,4 +1,5 @@
-"""PostgreSQL tier: a throw-away database on the server named by TEST_POSTGRES_URL, migrated once.
+"""PostgreSQL tier: a throw-away database on the server named by TEST_POSTGRES_URL, migrated once (and an
+empty one for each test that migrates step by step).
 
 Skipped with the reason when no server answers, unless REQUIRE_POSTGRES=1 (CI), where that is a failure.
 Each test starts from empty tables (the seeded price rows stay).
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from pydantic import SecretStr
@@ -27,7 +29,8 @@ KEEP_TABLES = {"price"}
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
+def pg_server() -> Iterator[Engine]:
+    """An engine on the database TEST_POSTGRES_URL names, to create and drop the throw-away ones."""
     base = make_url(os.environ.get("TEST_POSTGRES_URL", DEFAULT_URL))
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
@@ -39,17 +42,37 @@ def pg_url() -> Iterator[str]:
         if os.environ.get("REQUIRE_POSTGRES") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    name = f"bloomtune_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    yield admin
     admin.dispose()
+
+
+@contextmanager
+def throwaway_database(server: Engine) -> Iterator[str]:
+    """A new, empty database on the server (its URL), dropped afterwards."""
+    name = f"bloomtune_test_{uuid.uuid4().hex[:10]}"
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_server: Engine) -> Iterator[str]:
+    with throwaway_database(pg_server) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture
+def empty_db_url(pg_server: Engine) -> Iterator[str]:
+    """In this folder, tests that migrate step by step (`tests.old_schema`) do it on PostgreSQL."""
+    with throwaway_database(pg_server) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Full-text search: whole words in question or answer, no false hits, typed operators are harmless, and the
-index follows every write (an import in several batches, a direct insert, a text update, erasure) and is
-used by the query.
+index follows every write (an import in several batches, a direct insert, a text update, erasure), is used
+by the query, and is built from (and survives) the migrations of a database that already holds interactions.
 
 In: the known interactions of `tests.listing_data` in the per-test database. Out: the ids a search lists.
 The same tests run on PostgreSQL from tests/integration.
@@ -12,9 +12,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Engine, func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
+from core import search
 from core.auth import Principal
 from core.config import Settings
 from core.erasure import erase_user
@@ -24,10 +25,10 @@ from core.interaction_query import where
 from core.interactions import InteractionFilters, count_matching, list_interactions
 from core.migrate import upgrade
 from core.models import Interaction
-from core.search import words
 from core.sql import dialect_of
+from tests import scenarios
 from tests.listing_data import fill, ids, iid
-from tests.old_schema import old_database
+from tests.old_schema import downgrade, old_database
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ def test_search_finds_whole_words(known: Session, admin: Principal, typed: str, 
     "typed", ['"', 'NEAR("a" *', "AND OR NOT", "period*", "-period", "col:period", "'; drop"]
 )
 def test_typed_operators_are_plain_words(known: Session, admin: Principal, typed: str) -> None:
-    expected = {(): [4, 3, 2, 1, 0], ("period",): [3, 0]}.get(tuple(words(typed)), [])
+    expected = {(): [4, 3, 2, 1, 0], ("period",): [3, 0]}.get(tuple(search.words(typed)), [])
     assert found(known, admin, typed) == expected
 
 
@@ -106,11 +107,11 @@ def test_the_search_uses_the_index(known: Session) -> None:
     else:  # a five-row table is cheaper to scan, so forbid that to see whether the index can serve
         known.execute(text("SET LOCAL enable_seqscan = off"))
         plan = " ".join(str(row[0]) for row in known.execute(text(f"EXPLAIN {sql}")))
-        assert "ix_interaction_search" in plan
+        assert "ix_interaction_search_document" in plan
 
 
-def test_the_migration_indexes_what_was_stored_before_it(tmp_path: Path, admin: Principal) -> None:
-    with old_database(tmp_path, "0004", "Is spotting normal?", "Often it is.") as (engine, connection):
+def test_the_migration_indexes_what_was_stored_before_it(empty_db_url: str, admin: Principal) -> None:
+    with old_database(empty_db_url, "0004", "Is spotting normal?", "Often it is.") as (engine, connection):
         connection.execute(
             text(
                 "INSERT INTO rating (interaction_id, source, stars, created_at) "
@@ -119,9 +120,46 @@ def test_the_migration_indexes_what_was_stored_before_it(tmp_path: Path, admin: 
         )
     upgrade(engine)
     with Session(engine) as session:
-        page = list_interactions(session=session, principal=admin, filters=InteractionFilters(q="spotting"))
-        assert [row.id for row in page.rows] == ["old"]
+        assert _spotting(session, admin) == ["old"]
         assert session.scalar(select(Interaction.user_stars)) == 2
+    engine.dispose()
+
+
+def _spotting(session: Session, admin: Principal) -> list[str]:
+    page = list_interactions(session=session, principal=admin, filters=InteractionFilters(q="spotting"))
+    return [row.id for row in page.rows]
+
+
+def _postgres_search_objects(engine: Engine) -> set[str]:
+    """Which of PostgreSQL's search column and indexes (old and new) `interaction` has."""
+    table = inspect(engine)
+    present = {index["name"] for index in table.get_indexes("interaction")}
+    present |= {column["name"] for column in table.get_columns("interaction")}
+    return present & {search.PG_COLUMN, search.PG_INDEX, search.PG_EXPRESSION_INDEX}
+
+
+def test_the_stored_document_replaces_the_expression_index_and_back(
+    empty_db_url: str, admin: Principal
+) -> None:
+    """A database at 0010 holding an interaction finds it after 0011 (on PostgreSQL in the stored column and
+    its index, and no longer in the expression index), through the expression again after a downgrade, and
+    once more after upgrading again, which ends at the schema the models declare."""
+    with old_database(empty_db_url, "0010", "Is spotting normal?", "Often it is.") as (engine, _):
+        pass
+    postgres = engine.dialect.name == "postgresql"
+    upgrade(engine)
+    assert _postgres_search_objects(engine) == ({search.PG_COLUMN, search.PG_INDEX} if postgres else set())
+    with Session(engine) as session:
+        assert _spotting(session, admin) == ["old"]
+    downgrade(engine, "0010")
+    assert _postgres_search_objects(engine) == ({search.PG_EXPRESSION_INDEX} if postgres else set())
+    with Session(engine) as session:
+        mentions = search.mentions_any(session, ["spotting"], expression=True)
+        assert list(session.scalars(select(Interaction.id).where(mentions))) == ["old"]
+    upgrade(engine)
+    with Session(engine) as session:
+        assert _spotting(session, admin) == ["old"]
+    scenarios.schema_matches_models(engine)
     engine.dispose()
 
 

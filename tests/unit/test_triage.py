@@ -9,7 +9,6 @@ back after each write. The same tests run on PostgreSQL from tests/integration.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -151,8 +150,11 @@ def test_the_dose_check_agrees_with_full_text_search(known: Session, question: s
     known.rollback()
 
 
-def test_the_migration_backfills_what_was_stored_before_it(tmp_path: Path) -> None:
-    with old_database(tmp_path, "0008", "Can I take 800 mg?", "Please ask first.") as (engine, connection):
+def test_the_migration_backfills_what_was_stored_before_it(empty_db_url: str) -> None:
+    with old_database(empty_db_url, "0008", "Can I take 800 mg?", "Please ask first.") as (
+        engine,
+        connection,
+    ):
         for source, thumbs, at in (
             ("user", "up", "08:00"),
             ("user", "down", "09:00"),

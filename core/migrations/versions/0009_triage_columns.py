@@ -46,7 +46,8 @@ def upgrade() -> None:
     for statement in triage.BACKFILL:
         op.execute(statement)
     interaction = sa.table("interaction", sa.column("mentions_dose", sa.Boolean()))
-    mentions = search.mentions_any(Session(bind=bind), triage.DOSE_PHRASES)  # through the full-text index
+    # Through the full-text index; on PostgreSQL the one over the expression, as 0011 has not run yet.
+    mentions = search.mentions_any(Session(bind=bind), triage.DOSE_PHRASES, expression=True)
     op.execute(interaction.update().where(mentions).values(mentions_dose=True))
     op.execute(triage.SUSPICION_BACKFILL)
     for name, columns in INDEXES.items():
