@@ -236,6 +236,17 @@ def test_worker_process_path_gives_the_same_report(
         assert (again.imported, again.duplicates) == (0, 500)
 
 
+def test_a_large_files_first_batches_are_smaller_so_writing_starts_sooner() -> None:
+    items = iter([(line, b"{}") for line in range(1, 40_001)])
+    sizes = [len(chunk) for chunk in importer_module._chunks(items, 10_000, ramp=True)]
+    assert sizes == [1250, 2500, 5000, 10_000, 10_000, 10_000, 1250]
+    small = [len(chunk) for chunk in importer_module._chunks(iter([(1, b"{}")] * 1200), 500, ramp=True)]
+    assert small == [500, 500, 200]  # a batch size below the first step is kept from the start
+    assert [len(c) for c in importer_module._chunks(iter([(1, b"{}")] * 25_000), 10_000)] == [10_000] * 2 + [
+        5000
+    ]
+
+
 def test_the_sample_copy_matches_the_shared_sample() -> None:
     if not SHARED_SAMPLE.exists():
         pytest.skip(f"no shared sample beside the repository ({SHARED_SAMPLE})")
