@@ -51,14 +51,12 @@ PARTIAL_INDEXES: dict[str, tuple[tuple[str, ...], str]] = {
         ("experiment", "variant", "user_pseudonym", "status", "cost_usd", "latency_ms"),
         "experiment IS NOT NULL",
     ),
-    "ix_interaction_source": (
-        ("source",),
-        "source = 'demo'",
-    ),  # counts the demo rows (`core.queries.provenance`)
+    # counts the demo rows (`core.queries.provenance`)
+    "ix_interaction_source": (("source",), "source = 'demo'"),
 }
 
 
-def partial_index(name: str, *columns: str, where: str) -> Index:
+def _partial_index(name: str, *columns: str, where: str) -> Index:
     return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
 
 
@@ -93,7 +91,7 @@ class Interaction(Base):
             "created_at",
         ),
         Index("ix_interaction_suspicion", "review_status", "suspicion", "created_at"),
-        *(partial_index(name, *columns, where=where) for name, (columns, where) in PARTIAL_INDEXES.items()),
+        *(_partial_index(name, *columns, where=where) for name, (columns, where) in PARTIAL_INDEXES.items()),
         CheckConstraint("status IN ('ok', 'error')", name="ck_interaction_status"),
     )
 

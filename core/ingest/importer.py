@@ -5,9 +5,10 @@ progress callback (bytes read so far). Out: an `ImportReport` — read, imported
 line number and reason of every rejected record (capped, with a count of what was left out).
 
 Memory stays constant: files are read line by line and written `IMPORT_BATCH_SIZE` records at a time (at
-most: a large file's first batches are smaller, so writing starts sooner), one transaction per batch. Large JSONL files are parsed in worker processes (which also sum each batch's rollup
-contribution) while the parent writes. On SQLite the connection gets the bulk-load settings of
-`core.sql.SQLITE_BULK` meanwhile (restored afterwards). A killed import leaves whole batches only; running
+most: a large file's first batches are smaller, so writing starts sooner), one transaction per batch.
+Large JSONL files are parsed in worker processes (which also sum each batch's rollup contribution) while
+the parent writes. On SQLite the connection gets the bulk-load settings of `core.sql.SQLITE_BULK`
+meanwhile (restored afterwards). A killed import leaves whole batches only; running
 it again stores the rest and reports the stored ones as duplicates.
 """
 

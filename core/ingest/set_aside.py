@@ -3,7 +3,8 @@
 In: the session and the number of interactions about to be inserted in its transaction. Out:
 `triggers_set_aside()`, a context manager around the batch's inserts. On SQLite, for a batch of at least
 `BATCH_MIN_ROWS`, it drops these AFTER INSERT triggers for the length of the batch:
-- `interaction_fts_insert` (`core.search`): the new rows' text is indexed in one statement at the end;
+- `interaction_fts_insert` (`core.search`): the new rows' text is indexed in one statement when the inserts
+  succeeded;
 - `topic_triage_insert`, `rating_triage_insert_user` (`core.triage`) and `rating_user_stars_insert`
   (`core.rating_triggers`): the writer has already stored the suspicion, thumbs and stars they would set,
   and the batch's ratings and topic tags all belong to interactions new in the batch, so each firing would
@@ -50,7 +51,7 @@ def triggers_set_aside(session: Session, rows: int) -> Iterator[None]:
         connection.exec_driver_sql(f"DROP TRIGGER {name}")
     try:
         yield
+        search.index_rows_after(session, last)  # the batch's rows: rowids only grow
     finally:
-        search.index_rows_after(session, last)
         for _, statement in stored:
             connection.exec_driver_sql(statement)

@@ -5,9 +5,9 @@ In: a batch of validated `Record`s and the caller's session. Out: the rows added
 (conversation, interaction with its triage columns (`core.triage`), interaction_topic, rating; a large
 batch with the triggers it does the work of set aside: `core.ingest.set_aside`), their sums added to the
 rollup tables (`core.rollups`), and a `WriteResult` saying which ids were new and which were already
-stored. Personal data (`core.privacy`) in the question, the answer and the messages is replaced by typed placeholders when
-scrubbing is on (`SCRUB_PII_ON_INGEST`) and flagged either way in `pii_flags`: the sorted entity types
-found, plus `UNSCRUBBED` when the text was stored as written; `None` when nothing was found. Idempotent by
+stored. Personal data (`core.privacy`) in the question, the answer and the messages is replaced by typed
+placeholders when scrubbing is on (`SCRUB_PII_ON_INGEST`) and flagged either way in `pii_flags`: the sorted
+entity types found, plus `UNSCRUBBED` when the text was stored as written; `None` when nothing was found. Idempotent by
 interaction id, race-free through the ingest lock (`core.sql.lock_for_ingest`) held from the id check to
 the commit; the caller commits, so a batch is all-or-nothing.
 """
