@@ -3,6 +3,8 @@
 In: a session (for its dialect), a table and rows, or a column. Out:
 - `bulk_insert()`: one driver-level executemany (INSERT … [ON CONFLICT DO NOTHING]) with values adapted
   once per column — the ingest hot path, several times faster than ORM or Core parameter processing;
+  `parameters()` adapts rows ahead of time (in the import's worker process) and `insert_rows()` inserts
+  such ready-made rows;
 - `among()`: `column IN (values)` with every value in one parameter, however many there are;
 - `lock_for_ingest()`: serialises ingest transactions so "is this id new?" stays true until commit;
 - `day()`: the calendar day of a timestamp as `YYYY-MM-DD` text, fit for GROUP BY;
@@ -46,13 +48,30 @@ def bulk_insert(
         return 0
     columns = list(rows[0])
     sqlite = dialect_of(session) == "sqlite"
-    mark = "?" if sqlite else "%s"
+    return insert_rows(
+        session, table, columns, parameters(table, columns, rows, sqlite), ignore_conflicts=ignore_conflicts
+    )
+
+
+def insert_rows(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    ignore_conflicts: bool = False,
+) -> int:
+    """Insert rows already adapted by `parameters()` (values in `columns` order) in one executemany;
+    returns the number of rows stored."""
+    if not rows:
+        return 0
+    mark = "?" if dialect_of(session) == "sqlite" else "%s"
     statement = (
         f"INSERT INTO {table.name} ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) "
         f"VALUES ({', '.join([mark] * len(columns))})"
         + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
     )
-    result = session.connection().exec_driver_sql(statement, _parameters(table, columns, rows, sqlite))
+    result = session.connection().exec_driver_sql(statement, list(rows))
     return int(result.rowcount)
 
 
@@ -77,8 +96,11 @@ def bulk_add(
     session.connection().exec_driver_sql(statement, list(rows))
 
 
-def _parameters(table: Table, columns: list[str], rows: Sequence[dict[str, Any]], sqlite: bool) -> list[Any]:
-    """Rows as positional parameter lists, adapting only the columns the driver cannot take as they are."""
+def parameters(
+    table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]], sqlite: bool
+) -> list[tuple[Any, ...]]:
+    """Rows (dicts) as tuples of the values of `columns`, adapting only the columns the driver cannot take
+    as they are (JSON; on SQLite, timestamps): what `insert_rows()` takes."""
     pick = itemgetter(*columns)
     special = [(i, adapt) for i, c in enumerate(columns) if (adapt := _adapter(table, c, sqlite)) is not None]
     if len(columns) == 1:

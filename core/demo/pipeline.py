@@ -30,8 +30,9 @@ from core.demo.catalogue import build_catalogue
 from core.demo.conversations import Counts, Simulation
 from core.demo.plan import Part
 from core.gcpause import collect_every, collector_paused
-from core.ingest.writer import IngestWriter, Prepared, RowBuilder
-from core.parallel import in_order, worker_count
+from core.ingest.packed import PackedBatch
+from core.ingest.writer import IngestWriter, RowBuilder
+from core.parallel import in_order, start_worker, worker_count
 from core.sql import SQLITE_BULK, pragmas, set_pragmas
 
 COMMIT_EVERY: Final = 100_000  # interactions per transaction (fewer rewrites of hot index pages)
@@ -65,7 +66,7 @@ class Tally:
     counts: Counts = field(default_factory=Counts)
 
 
-PreparedPart = tuple[list[Prepared], Counts]
+PreparedPart = tuple[PackedBatch, Counts]
 
 
 def write_parts(
@@ -111,7 +112,7 @@ def _prepared_parts(parts: Iterable[Part], context: DemoContext, interactions: i
         simulation = context.simulation()
         for part in parts:
             records, counts = simulation.run(part)
-            yield context.builder.build(records, context.now), counts
+            yield context.builder.pack(records, context.now), counts
         return
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=get_context("spawn"), initializer=_start_worker, initargs=(context,)
@@ -128,7 +129,7 @@ _worker: dict[str, Any] = {}
 
 def _start_worker(context: DemoContext) -> None:
     """Runs once in each worker process: render the catalogue once for all the parts it will get."""
-    gc.disable()  # see the module docstring; `_prepare_in_worker` collects now and then
+    start_worker()  # `_prepare_in_worker` collects garbage now and then
     _worker["context"] = context
     _worker["simulation"] = context.simulation()
 
@@ -137,4 +138,4 @@ def _prepare_in_worker(part: Part) -> PreparedPart:
     context: DemoContext = _worker["context"]
     collect_every(COLLECT_EVERY)
     records, counts = _worker["simulation"].run(part)
-    return context.builder.build(records, context.now), counts
+    return context.builder.pack(records, context.now), counts

@@ -6,8 +6,8 @@ line number and reason of every rejected record (capped, with a count of what wa
 
 Memory stays constant: files are read line by line and written `IMPORT_BATCH_SIZE` records at a time (at
 most: a large file's first batches are smaller, so writing starts sooner), one transaction per batch.
-Large JSONL files are parsed in worker processes (which also sum each batch's rollup contribution) while
-the parent writes. On SQLite the connection gets the bulk-load settings of `core.sql.SQLITE_BULK`
+Large JSONL files are parsed, built and packed (`core.ingest.packed`: rollup sums and driver parameters
+included) in a worker process while the parent writes. On SQLite the connection gets the bulk-load settings of `core.sql.SQLITE_BULK`
 meanwhile (restored afterwards). A killed import leaves whole batches only; running
 it again stores the rest and reports the stored ones as duplicates.
 """
@@ -28,14 +28,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core import audit, rollups
+from core import audit
 from core.auth import Permission, Principal, require
 from core.config import Settings
 from core.errors import InputError
 from core.gcpause import collect_every, collector_paused
+from core.ingest.packed import PackedBatch
 from core.ingest.records import FORMATS, Format, Record, RecordError, parse_csv_row, parse_json_line
-from core.ingest.writer import IngestWriter, Prepared, RowBuilder
-from core.parallel import in_order, worker_count
+from core.ingest.writer import IngestWriter, RowBuilder
+from core.parallel import in_order, start_worker, worker_count
 from core.pseudonym import Pseudonymizer
 from core.sql import SQLITE_BULK, pragmas, set_pragmas
 
@@ -118,22 +119,26 @@ def _import_file(
     batch_size: int,
     progress: Progress | None,
 ) -> None:
-    """Read chunks of `batch_size` records, parse and prepare them, rollup sums included (in a worker
-    process for large files, so parsing overlaps with writing), then store and commit each chunk in file
-    order."""
+    """Read chunks of records, parse, build and pack them (in worker processes for large files, so this
+    overlaps with writing), then store them in file order, committing every `batch_size` records."""
     workers = _workers_for(path)
-    chunks = _chunks(_items(path, fmt, progress), batch_size, ramp=workers > 0)
+    reading = _Reading(path.stat().st_size, progress)
+    chunks = _chunks(_items(path, fmt, reading), batch_size, ramp=workers > 0, left=reading.items_left)
     prepare = partial(_prepare_chunk, fmt=fmt, builder=writer.builder, now=writer.now())
+    batch = _Batch(path, writer, report, session, batch_size)
     if workers == 0:
         for chunk in chunks:
-            _store(prepare(chunk), path, writer, report, session)
+            batch.add(prepare(chunk))
+        batch.commit()
         return
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=gc.disable)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=start_worker)
     with pool, collector_paused():  # rows hold no cycles; see core.gcpause
-        for number, prepared in enumerate(in_order(pool, prepare, chunks, read_ahead=workers), start=1):
-            _store(prepared, path, writer, report, session)
+        prepared = in_order(pool, prepare, chunks, read_ahead=workers, first_here=prepare)
+        for number, rows in enumerate(prepared, start=1):
+            batch.add(rows)
             if number % COLLECT_EVERY == 0:
                 gc.collect()
+        batch.commit()
 
 
 def _workers_for(path: Path) -> int:
@@ -144,8 +149,7 @@ def _workers_for(path: Path) -> int:
 class PreparedChunk:
     read: int
     errors: list[tuple[int, str]]
-    rows: list[Prepared]
-    sums: rollups.BatchSums  # the rows' rollup sums, should they all be new
+    rows: PackedBatch
 
 
 def _prepare_chunk(chunk: list[Item], fmt: Format, builder: RowBuilder, now: datetime) -> PreparedChunk:
@@ -164,62 +168,104 @@ def _prepare_chunk(chunk: list[Item], fmt: Format, builder: RowBuilder, now: dat
             errors.append((line, str(item)))
         else:
             records.append(item)
-    rows = builder.build(records, now)
-    return PreparedChunk(read=len(chunk), errors=errors, rows=rows, sums=rollups.sum_ingested(rows))
+    return PreparedChunk(read=len(chunk), errors=errors, rows=builder.pack(records, now))
 
 
-def _store(
-    chunk: PreparedChunk, path: Path, writer: IngestWriter, report: ImportReport, session: Session
-) -> None:
-    report.read += chunk.read
-    for line, reason in chunk.errors:
-        report.reject(path, line, reason)
-    if chunk.rows:
-        set_pragmas(session, SQLITE_BULK)  # after a commit the session may hold another pooled connection
-        result = writer.store(chunk.rows, chunk.sums)
-        session.commit()
-        report.imported += len(result.accepted)
-        report.duplicates += len(result.duplicates)
+@dataclass
+class _Batch:
+    """The open transaction: chunks are stored into it and it is committed every `size` records (a
+    transaction may hold several chunks, which are smaller at the start and the end of a large file)."""
+
+    path: Path
+    writer: IngestWriter
+    report: ImportReport
+    session: Session
+    size: int
+    pending: int = 0  # records read into the open transaction
+
+    def add(self, chunk: PreparedChunk) -> None:
+        report = self.report
+        report.read += chunk.read
+        for line, reason in chunk.errors:
+            report.reject(self.path, line, reason)
+        if chunk.rows.ids:
+            if self.pending == 0:  # after a commit the session may hold another pooled connection
+                set_pragmas(self.session, SQLITE_BULK)
+            result = self.writer.store(chunk.rows)
+            report.imported += len(result.accepted)
+            report.duplicates += len(result.duplicates)
+            self.pending += len(chunk.rows.ids)
+        if self.pending >= self.size:
+            self.commit()
+
+    def commit(self) -> None:
+        self.session.commit()
+        self.pending = 0
 
 
-def _chunks(items: Iterator[Item], size: int, *, ramp: bool = False) -> Iterator[list[Item]]:
+def _chunks(
+    items: Iterator[Item], size: int, *, ramp: bool = False, left: Callable[[int], float] | None = None
+) -> Iterator[list[Item]]:
     """Chunks of `size` items. With `ramp`, the first chunks are smaller (an eighth of `size`, at least
-    `RAMP_MIN` items, doubling up to `size`): the writer starts on the first while the worker, still
-    warming up, prepares the next, instead of waiting for a whole batch."""
+    `RAMP_MIN` items, doubling up to `size`): the writer starts on the first while the workers, still
+    warming up, prepare the next, instead of waiting for a whole batch. With `left` too (the estimated
+    number of items still to come, given how many were read), so are the last ones (half of what is left,
+    at least `RAMP_MIN`): the writer's last chunk, which nothing overlaps, is a short one."""
     limit = min(size, max(size // 8, RAMP_MIN)) if ramp else size
     chunk: list[Item] = []
+    read = 0
     for item in items:
         chunk.append(item)
         if len(chunk) >= limit:
             yield chunk
+            read += len(chunk)
             chunk = []
             limit = min(size, limit * 2)
+            if ramp and left is not None and (half := left(read) / 2) < limit:
+                limit = max(RAMP_MIN, int(half))
     if chunk:
         yield chunk
 
 
-def _items(path: Path, fmt: Format, progress: Progress | None) -> Iterator[Item]:
+@dataclass
+class _Reading:
+    """How far the reading of a file has got, for the progress callback and for `_chunks`."""
+
+    size: int  # bytes in the file
+    progress: Progress | None
+    done: int = 0  # bytes read
+
+    def advance(self, done: int) -> None:
+        self.done = done
+        if self.progress is not None:
+            self.progress(done)
+
+    def items_left(self, read: int) -> float:
+        """The items still to come, estimated from the bytes per item so far."""
+        return read * (self.size - self.done) / self.done if self.done else float("inf")
+
+
+def _items(path: Path, fmt: Format, reading: _Reading) -> Iterator[Item]:
     """(line number, raw JSON line or parsed CSV row) for every record in the file."""
     if fmt == "csv" or (fmt == "auto" and path.suffix.lower() == ".csv"):
-        yield from _csv_records(path, progress)
+        yield from _csv_records(path, reading)
     else:
-        yield from _jsonl_lines(path, progress)
+        yield from _jsonl_lines(path, reading)
 
 
-def _jsonl_lines(path: Path, progress: Progress | None) -> Iterator[Item]:
+def _jsonl_lines(path: Path, reading: _Reading) -> Iterator[Item]:
     done = 0
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             done += len(raw)
-            if progress is not None and number % 1000 == 0:
-                progress(done)
+            if number % 1000 == 0:
+                reading.advance(done)
             if raw.strip():
                 yield number, raw
-    if progress is not None:
-        progress(done)
+    reading.advance(done)
 
 
-def _csv_records(path: Path, progress: Progress | None) -> Iterator[Item]:
+def _csv_records(path: Path, reading: _Reading) -> Iterator[Item]:
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
         reader = csv.DictReader(text)
@@ -227,8 +273,8 @@ def _csv_records(path: Path, progress: Progress | None) -> Iterator[Item]:
             raise InputError(f"{path}: a CSV needs a header row with user_message and assistant_message")
         start = reader.line_num + 1
         for row in reader:
-            if progress is not None and reader.line_num % 1000 == 0:
-                progress(raw.tell())
+            if reader.line_num % 1000 == 0:
+                reading.advance(raw.tell())
             if None in row:
                 yield start, RecordError("the row has more cells than the header")
             else:
@@ -237,5 +283,4 @@ def _csv_records(path: Path, progress: Progress | None) -> Iterator[Item]:
                 except RecordError as exc:
                     yield start, exc
             start = reader.line_num + 1
-    if progress is not None:
-        progress(path.stat().st_size)
+    reading.advance(reading.size)

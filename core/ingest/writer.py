@@ -18,27 +18,20 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import attrgetter, itemgetter
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import privacy, rollups, topics, triage
 from core.audit import utcnow
+from core.ingest.packed import TABLES, PackedBatch, pack
 from core.ingest.records import Message, Record
 from core.ingest.set_aside import triggers_set_aside
-from core.models import Conversation, Interaction, InteractionTopic, Rating
+from core.models import Interaction
 from core.prices import PriceBook
 from core.pseudonym import Pseudonymizer
-from core.sql import among, bulk_insert, lock_for_ingest
-
-_TABLES: dict[str, Table] = {
-    "conversation": Conversation.__table__,  # type: ignore[dict-item]
-    "interaction": Interaction.__table__,  # type: ignore[dict-item]
-    "topic": InteractionTopic.__table__,  # type: ignore[dict-item]
-    "rating": Rating.__table__,  # type: ignore[dict-item]
-}
+from core.sql import among, dialect_of, insert_rows, lock_for_ingest
 
 
 @dataclass
@@ -86,9 +79,14 @@ class RowBuilder:
     prices: PriceBook
     source: str
     scrub_pii: bool = True
+    sqlite: bool = True  # the database's kind, for `pack` (SQLite takes timestamps as text)
 
     def build(self, records: Iterable[Record], now: datetime) -> list[Prepared]:
         return [self._prepare(record, now) for record in records]
+
+    def pack(self, records: Sequence[Record], now: datetime) -> PackedBatch:
+        """Build the rows of a batch and pack them for `IngestWriter.store`."""
+        return pack(self.build(records, now), sqlite=self.sqlite)
 
     def _prepare(self, record: Record, now: datetime) -> Prepared:
         texts = _PiiPass(self.scrub_pii)
@@ -195,7 +193,8 @@ class IngestWriter:
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self._session = session
-        self.builder = RowBuilder(pseudonymize, prices or PriceBook.load(session), source, scrub_pii)
+        sqlite = dialect_of(session) == "sqlite"
+        self.builder = RowBuilder(pseudonymize, prices or PriceBook.load(session), source, scrub_pii, sqlite)
         self._now = now
 
     def now(self) -> datetime:
@@ -203,41 +202,47 @@ class IngestWriter:
 
     def write(self, records: Sequence[Record]) -> WriteResult:
         """Add the batch to the session; records whose id is already stored are reported as duplicates."""
-        return self.store(self.builder.build(records, self._now()))
+        return self.store(self.builder.pack(records, self._now()))
 
-    def store(self, batch: Sequence[Prepared], sums: rollups.BatchSums | None = None) -> WriteResult:
-        """Insert prepared rows whose id is new; report the others (and repeats within the batch) as
-        duplicates. `sums`: the whole batch's rollup sums (`rollups.sum_ingested`) when computed already, as the import's
-        worker does; used when every row turns out new, else the new rows are summed here."""
-        first: dict[str, Prepared] = {}
-        for prepared in batch:
-            first.setdefault(prepared.id, prepared)
-        if not first:
+    def store(self, batch: PackedBatch) -> WriteResult:
+        """Insert the packed rows whose id is new; report the others (and repeats within the batch) as
+        duplicates. When every row is new the batch's own rollup sums are added; otherwise the new rows are
+        summed in SQL once inserted."""
+        if not batch.ids:
             return WriteResult()
         lock_for_ingest(self._session)  # until commit, nobody else can store one of these ids
-        stored = self._already_stored(list(first))
-        new = [prepared for record_id, prepared in first.items() if record_id not in stored]
-        conversations: dict[str, dict[str, Any]] = {}
-        for prepared in new:
-            current = conversations.get(prepared.conversation["id"])
-            if current is None or prepared.conversation["started_at"] < current["started_at"]:
-                conversations[prepared.conversation["id"]] = prepared.conversation
-        conversation_rows = sorted(conversations.values(), key=itemgetter("id"))
-        bulk_insert(self._session, _TABLES["conversation"], conversation_rows, ignore_conflicts=True)
-        new.sort(key=attrgetter("id"))  # neighbouring keys: each index page is found once, not once per row
-        with triggers_set_aside(self._session, len(new)):
-            bulk_insert(self._session, _TABLES["interaction"], [p.interaction for p in new])
-            bulk_insert(self._session, _TABLES["topic"], [t for p in new for t in p.topics])
-            bulk_insert(self._session, _TABLES["rating"], [r for p in new for r in p.ratings])
-        if sums is None or len(new) != len(batch):
-            sums = rollups.sum_ingested(new)
-        rollups.add_ingested(self._session, sums)
-        fresh = {p.id for p in new}
+        stored = self._already_stored(list(set(batch.ids)))
+        keep: list[bool] = []
+        fresh: set[str] = set()
+        for record_id in batch.row_ids():
+            is_new = record_id not in stored and record_id not in fresh
+            keep.append(is_new)
+            fresh.add(record_id)
+        rows = batch if all(keep) else batch.select(keep)
+        columns = batch.columns
+        insert_rows(
+            self._session,
+            TABLES["conversation"],
+            columns["conversation"],
+            rows.conversation_rows(),
+            ignore_conflicts=True,
+        )
+        with triggers_set_aside(self._session, len(rows)):
+            for table, values in (
+                ("interaction", rows.interactions),
+                ("topic", rows.topics),
+                ("rating", rows.ratings),
+            ):
+                insert_rows(self._session, TABLES[table], columns[table], values)
+        new = set(rows.row_ids())
+        if rows is batch:
+            rollups.add_ingested(self._session, batch.sums)
+        elif new:
+            rollups.add_stored(self._session, among(self._session, Interaction.id, sorted(new)))
         result = WriteResult()
-        for prepared in batch:
-            is_new = prepared.id in fresh
-            (result.accepted if is_new else result.duplicates).append(prepared.id)
-            fresh.discard(prepared.id)
+        for record_id in batch.ids:
+            (result.accepted if record_id in new else result.duplicates).append(record_id)
+            new.discard(record_id)
         return result
 
     def _already_stored(self, ids: list[str]) -> set[str]:

@@ -1,7 +1,7 @@
 """Pre-aggregated rollup tables behind the metric pages, and the service that repairs them.
 
 In: a session (and, for `rebuild_rollups`, the acting principal). Out: the maintenance functions of
-`core.rollups.maintain` (`sum_ingested` and its `BatchSums`, `add_ingested`, `remove_interactions`,
+`core.rollups.maintain` (`sum_ingested` and its `BatchSums`, `add_ingested`, `add_stored`, `remove_interactions`,
 `ratings_changing`, `rebuild`) and `rebuild_rollups()`, the audited admin service behind
 `bloomtune rollups rebuild`.
 
@@ -22,6 +22,7 @@ from core.auth import Permission, Principal, require
 from core.rollups.maintain import (
     BatchSums,
     add_ingested,
+    add_stored,
     ratings_changing,
     rebuild,
     remove_interactions,
@@ -31,6 +32,7 @@ from core.rollups.maintain import (
 __all__ = [
     "BatchSums",
     "add_ingested",
+    "add_stored",
     "ratings_changing",
     "rebuild",
     "rebuild_rollups",

@@ -5,6 +5,8 @@ In: the caller's session (changes join its transaction; the caller commits) and 
   (`IngestWriter.store`: import, collector, gateway, demo): the batch is summed per key in memory (by the
   import's worker process, which built the rows), then one executemany upsert per table adds the sums
   (`ON CONFLICT … DO UPDATE SET n = n + excluded.n`);
+- `add_stored(session, where)` — new interactions already inserted whose batch sums do not apply (the
+  writer dropped rows stored before): their contributions are added by grouped `INSERT … SELECT` upserts;
 - `remove_interactions(session, where)` — call BEFORE deleting the interactions that `where` selects
   (erasure): their contributions, ratings included, are subtracted by grouped `INSERT … SELECT` upserts;
 - `ratings_changing(session, interaction_ids)` — a context manager around any insert, update or delete of
@@ -122,18 +124,34 @@ def _first_user_rating(ratings: list[Row]) -> Row | None:
     return None
 
 
+def add_stored(session: Session, where: ColumnElement[bool]) -> None:
+    """Add interactions just inserted (selected by `where`, a condition on `Interaction`) and their ratings,
+    summed in SQL: `add_ingested`'s twin for a batch whose in-memory sums do not apply (some of its rows
+    were stored already)."""
+    touched = _members_of(where)
+    _shift_cohorts(session, touched, negate=True)
+    _shift(session, ROLLUPS, where, negate=False)
+    _shift_cohorts(session, touched, negate=False)
+    _prune(session, [c.table for c in COHORTS])
+
+
 def remove_interactions(session: Session, where: ColumnElement[bool]) -> None:
     """Subtract the interactions selected by `where` (a condition on `Interaction`) and their ratings."""
     lock_for_ingest(session)
-    touched = {
-        cohorts: cohorts.member_column().in_(select(getattr(Interaction, cohorts.member)).where(where))
-        for cohorts in COHORTS
-    }
+    touched = _members_of(where)
     _shift_cohorts(session, touched, negate=True)
     _shift(session, ROLLUPS, where, negate=True)
     _prune(session, [rollup.table for rollup in ROLLUPS])
     _shift_cohorts(session, touched, negate=False)
     _prune(session, [c.table for c in COHORTS])
+
+
+def _members_of(where: ColumnElement[bool]) -> dict[Cohorts, ColumnElement[bool]]:
+    """Per cohort kind, the members (users, conversations) of the interactions selected by `where`."""
+    return {
+        cohorts: cohorts.member_column().in_(select(getattr(Interaction, cohorts.member)).where(where))
+        for cohorts in COHORTS
+    }
 
 
 @contextmanager

@@ -145,7 +145,7 @@ def test_worker_processes_write_the_same_rows_as_inline(
     monkeypatch.setattr("core.demo.generate.PART_SIZE", 250)
     generate(inline, settings_inline, 1000)
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_INTERACTIONS", 0)
-    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 3)  # two workers even on a one-core runner
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)  # two workers even on a one-core runner
     pools: list[int] = []
 
     class CountingPool(ProcessPoolExecutor):

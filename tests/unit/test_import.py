@@ -24,8 +24,8 @@ from core.errors import InputError, PermissionDenied
 from core.ingest import importer as importer_module
 from core.ingest import writer as writer_module
 from core.ingest.importer import import_files
+from core.ingest.packed import PackedBatch
 from core.models import Interaction, Rating
-from core.rollups import BatchSums
 from tests import scenarios
 from tests.conftest import SAMPLE, SHARED_SAMPLE, TEST_KEY
 
@@ -112,13 +112,11 @@ def test_failure_mid_file_keeps_whole_batches_and_a_rerun_completes(
     real_store = writer_module.IngestWriter.store
     calls = {"n": 0}
 
-    def failing_store(
-        self: writer_module.IngestWriter, rows: list, sums: BatchSums | None = None
-    ) -> writer_module.WriteResult:  # type: ignore[type-arg]
+    def failing_store(self: writer_module.IngestWriter, rows: PackedBatch) -> writer_module.WriteResult:
         calls["n"] += 1
         if calls["n"] == 4:
             raise RuntimeError("disk full")
-        return real_store(self, rows, sums)
+        return real_store(self, rows)
 
     monkeypatch.setattr(writer_module.IngestWriter, "store", failing_store)
     with session_scope(engine) as session, pytest.raises(RuntimeError):
@@ -236,10 +234,14 @@ def test_worker_process_path_gives_the_same_report(
         assert (again.imported, again.duplicates) == (0, 500)
 
 
-def test_a_large_files_first_batches_are_smaller_so_writing_starts_sooner() -> None:
-    items = iter([(line, b"{}") for line in range(1, 40_001)])
-    sizes = [len(chunk) for chunk in importer_module._chunks(items, 10_000, ramp=True)]
+def test_a_large_files_first_and_last_chunks_are_smaller_so_writing_starts_sooner_and_ends_sooner() -> None:
+    items = [(line, b"{}") for line in range(1, 40_001)]
+    sizes = [len(chunk) for chunk in importer_module._chunks(iter(items), 10_000, ramp=True)]
     assert sizes == [1250, 2500, 5000, 10_000, 10_000, 10_000, 1250]
+    ending = importer_module._chunks(iter(items), 10_000, ramp=True, left=lambda read: 40_000 - read)
+    assert [len(chunk) for chunk in ending] == [1250, 2500, 5000, 10_000, 10_000, 5625, 2812, 1406, 1000, 407]
+    halfway = importer_module._Reading(size=1000, progress=None, done=250)
+    assert halfway.items_left(50) == 150  # a quarter of the bytes held 50 items
     small = [len(chunk) for chunk in importer_module._chunks(iter([(1, b"{}")] * 1200), 500, ramp=True)]
     assert small == [500, 500, 200]  # a batch size below the first step is kept from the start
     assert [len(c) for c in importer_module._chunks(iter([(1, b"{}")] * 25_000), 10_000)] == [10_000] * 2 + [

@@ -35,7 +35,7 @@ from core.erasure import erase_user
 from core.errors import PermissionDenied
 from core.ingest.importer import import_files
 from core.migrate import alembic_config, upgrade
-from core.models import AuditLog, Interaction, Rating, RollupCalls
+from core.models import AuditLog, Conversation, Interaction, Rating, RollupCalls
 from core.queries.costs import costs
 from core.queries.engagement import engagement
 from core.queries.experiment_metrics import arm_data
@@ -204,6 +204,30 @@ def test_imports_feedback_reviews_and_erasure_keep_the_rollups_exact(
 
     erase_user("user-3", session=session, principal=ADMIN, settings=settings)  # in the experiment
     erase_user("user-25", session=session, principal=ADMIN, settings=settings)  # outside it
+    assert_rollups_match_raw(session, settings, monkeypatch)
+    assert_rebuild_reproduces_the_tables(session)
+
+
+def test_a_batch_partly_stored_already_keeps_the_rollups_exact(
+    session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A batch whose in-memory sums do not apply (some rows stored before, an id repeated in the batch) is
+    summed in SQL from what it stored."""
+    records = native_records(800)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_bytes(b"".join(orjson.dumps(row) + b"\n" for row in records[:500]))
+    repeat = {**records[700], "conversation_id": "c-only-in-the-repeat", "rating": 1}
+    second.write_bytes(b"".join(orjson.dumps(row) + b"\n" for row in [*records[300:], repeat]))
+    assert (
+        import_files([first], "native", session=session, principal=ADMIN, settings=settings).imported == 500
+    )
+
+    report = import_files([second], "native", session=session, principal=ADMIN, settings=settings)
+
+    assert (report.imported, report.duplicates) == (300, 201)
+    stored = session.get(Interaction, "r-700")
+    assert stored is not None and stored.conversation_id == records[700]["conversation_id"]
+    assert session.get(Conversation, "c-only-in-the-repeat") is None
     assert_rollups_match_raw(session, settings, monkeypatch)
     assert_rebuild_reproduces_the_tables(session)
 
