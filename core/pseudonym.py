@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 
 
 class Pseudonymizer:
@@ -18,4 +19,9 @@ class Pseudonymizer:
     def __call__(self, user_id: str | None) -> str | None:
         if user_id is None or user_id == "":
             return None
-        return hmac.new(self._key, user_id.encode(), hashlib.sha256).hexdigest()[:32]
+        return _pseudonym(self._key, user_id)
+
+
+@lru_cache(maxsize=65_536)  # an import sees the same users over and over
+def _pseudonym(key: bytes, user_id: str) -> str:
+    return hmac.new(key, user_id.encode(), hashlib.sha256).hexdigest()[:32]

@@ -424,6 +424,23 @@ def _word_topics(word: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(found), frozenset(weak) - found
 
 
+_Hits = tuple[
+    frozenset[str],
+    frozenset[str],
+    tuple[tuple[str, frozenset[str]], ...],
+    tuple[tuple[str, frozenset[str]], ...],
+]
+
+
+@lru_cache(maxsize=65_536)
+def _word_hits(word: str) -> _Hits | None:
+    """What one word brings: its topics (strong, weak) and the phrases and masks it starts; None for the
+    many words that bring nothing."""
+    strong, faint = _word_topics(word)
+    phrases, masks = _PHRASES.get(word, ()), _MASKS.get(word, ())
+    return (strong, faint, phrases, masks) if strong or faint or phrases or masks else None
+
+
 def _topics_in(text: str) -> set[str]:
     words = _WORD.findall(text.lower())
     found: set[str] = set()
@@ -431,11 +448,14 @@ def _topics_in(text: str) -> set[str]:
     phrases: list[tuple[str, frozenset[str]]] = []
     masks: list[tuple[str, frozenset[str]]] = []
     for word in words:
-        strong, faint = _word_topics(word)
+        hits = _word_hits(word)
+        if hits is None:
+            continue
+        strong, faint, starts, masking = hits
         found |= strong
         weak |= faint
-        phrases.extend(_PHRASES.get(word, ()))
-        masks.extend(_MASKS.get(word, ()))
+        phrases.extend(starts)
+        masks.extend(masking)
     if phrases or masks:
         joined = f" {' '.join(words)} "
         if masks:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from core.ingest.records import RecordError, content_id, parse_csv_row, parse_json_line
+from core.ingest.records import RecordError, content_id, parse_csv_row, parse_json_line, uuid5_text
 
 QA = [{"role": "user", "content": "What is PMS?"}, {"role": "assistant", "content": "Premenstrual syndrome."}]
 
@@ -117,3 +121,8 @@ def test_bad_csv_rows_say_why(row: dict[str, str | None], reason: str) -> None:
     with pytest.raises(RecordError) as caught:
         parse_csv_row(row)
     assert reason in str(caught.value)
+
+
+@given(namespace=st.uuids(), name=st.text())
+def test_uuid5_text_is_the_standard_uuid5(namespace: uuid.UUID, name: str) -> None:
+    assert uuid5_text(namespace, name) == str(uuid.uuid5(namespace, name))
