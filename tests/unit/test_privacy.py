@@ -12,6 +12,9 @@ import sys
 from pathlib import Path
 
 import orjson
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -146,3 +149,61 @@ def test_import_keeps_the_text_but_flags_it_when_off(
     assert pii.pii_flags == ["EMAIL", "NAME", "PHONE", privacy.UNSCRUBBED]
     check = next(c for c in assess(session=session, settings=off).checks if c.name == "no_unscrubbed_pii")
     assert not check.passed and check.value == 1
+
+
+# Pieces that exercise every trigger of the screen, its word boundaries and the characters where Python's and
+# RE2's classes could part (non-ASCII letters and digits, unusual spaces, vertical tab, file separator).
+_TRIGGERS = (
+    "born",
+    "Birth",
+    "b-day",
+    "BDAY",
+    "d.o.b",
+    "DoB",
+    "name",
+    "name’s",
+    "I'm",
+    "im",
+    "I am",
+    "this is",
+    "call me",
+    "it's",
+    "its me",
+    "is",
+    "www.",
+    "rue",
+    "Via",
+    "via",
+    "calle",
+    "Street",
+    "St",
+    "Road",
+    "12",
+    "1234567",
+    "+44",
+    ".com/",
+    ".blogspot.",
+    "@",
+    "://",
+    "SW1A 1AA",
+    "Jane",
+    "Doe",
+    "Jan",
+    "of",
+    "the",
+)
+_GLUE = st.sampled_from(
+    ["", " ", "  ", ",", ".", ":", "-", "(", "\u00a0", "\u2003", "\x0b", "\x1c", "\t", "\n"]
+)
+_ODD = st.sampled_from(["é", "İ", "٣", "_", "x", "7", "’", "ß", "ǅ", "½"])
+
+
+@given(
+    pieces=st.lists(st.tuples(st.one_of(st.sampled_from(_TRIGGERS), _ODD), _GLUE), min_size=1, max_size=10)
+)
+@hyp_settings(max_examples=3000, deadline=None)
+def test_the_prefilter_matches_wherever_the_screen_does(pieces: list[tuple[str, str]]) -> None:
+    text = "".join(word + glue for word, glue in pieces)
+    if privacy.SCREEN.search(text):
+        assert privacy.PREFILTER.search(text), text
+    assert privacy.is_candidate(text) == bool(privacy.SCREEN.search(text))
