@@ -18,10 +18,8 @@ from __future__ import annotations
 import gc
 import random
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from multiprocessing import get_context
 from typing import Any, Final
 
 from sqlalchemy.orm import Session
@@ -32,7 +30,7 @@ from core.demo.plan import Part
 from core.gcpause import collect_every, collector_paused
 from core.ingest.packed import PackedBatch
 from core.ingest.writer import IngestWriter, RowBuilder
-from core.parallel import in_order, start_worker, worker_count
+from core.parallel import in_order, start_worker, worker_count, worker_pool
 from core.sql import SQLITE_BULK, pragmas, set_pragmas
 
 COMMIT_EVERY: Final = 100_000  # interactions per transaction (fewer rewrites of hot index pages)
@@ -114,9 +112,7 @@ def _prepared_parts(parts: Iterable[Part], context: DemoContext, interactions: i
             records, counts = simulation.run(part)
             yield context.builder.pack(records, context.now), counts
         return
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("spawn"), initializer=_start_worker, initargs=(context,)
-    ) as pool:
+    with worker_pool(workers, initializer=_start_worker, initargs=(context,)) as pool:
         yield from in_order(pool, _prepare_in_worker, parts, read_ahead=workers)
 
 

@@ -18,11 +18,9 @@ import csv
 import gc
 import io
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +34,7 @@ from core.gcpause import collect_every, collector_paused
 from core.ingest.packed import PackedBatch
 from core.ingest.records import FORMATS, Format, Record, RecordError, parse_csv_row, parse_json_line
 from core.ingest.writer import IngestWriter, RowBuilder
-from core.parallel import in_order, start_worker, worker_count
+from core.parallel import in_order, worker_count, worker_pool
 from core.pseudonym import Pseudonymizer
 from core.sql import SQLITE_BULK, pragmas, set_pragmas
 
@@ -131,8 +129,7 @@ def _import_file(
             batch.add(prepare(chunk))
         batch.commit()
         return
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=start_worker)
-    with pool, collector_paused():  # rows hold no cycles; see core.gcpause
+    with worker_pool(workers) as pool, collector_paused():  # rows hold no cycles; see core.gcpause
         prepared = in_order(pool, prepare, chunks, read_ahead=workers, first_here=prepare)
         for number, rows in enumerate(prepared, start=1):
             batch.add(rows)

@@ -153,7 +153,7 @@ def test_worker_processes_write_the_same_rows_as_inline(
             pools.append(kwargs["max_workers"])
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", CountingPool)
     generate(pooled, settings_pooled, 1000)
     assert pools == [2]
     with session_scope(inline) as a, session_scope(pooled) as b:

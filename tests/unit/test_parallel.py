@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from multiprocessing import get_context
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -45,10 +44,7 @@ def test_at_most_read_ahead_items_are_in_flight_while_the_caller_works() -> None
 
 
 def test_workers_run_at_a_lower_priority_without_the_cyclic_collector() -> None:
-    pool = ProcessPoolExecutor(
-        max_workers=1, mp_context=get_context("spawn"), initializer=parallel.start_worker
-    )
-    with pool:
+    with parallel.worker_pool(1) as pool:
         niceness, collecting = pool.submit(_niceness_and_collector).result()
     assert niceness == min(os.nice(0) + parallel.WORKER_NICENESS, 19)
     assert collecting is False
