@@ -18,9 +18,11 @@ import csv
 import gc
 import io
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +45,12 @@ PARALLEL_MIN_BYTES = 16_000_000
 COLLECT_EVERY = 20  # chunks between garbage collections while the collector is paused
 RAMP_MIN = 1000  # records in an import's first chunk at least (see `_chunks`)
 Progress = Callable[[int], None]
-Item = tuple[int, bytes | Record | RecordError]
+Item = tuple[
+    int, bytes | Record | RecordError
+]  # (first line, a block of raw JSON lines | a CSV row's record)
+Take = Callable[
+    [int], tuple[list[Item], int]
+]  # the next chunk of at most n records (empty: no more), and its size
 
 
 @dataclass
@@ -121,21 +128,22 @@ def _import_file(
     overlaps with writing), then store them in file order, committing every `batch_size` records."""
     workers = _workers_for(path)
     reading = _Reading(path.stat().st_size, progress)
-    chunks = _chunks(_items(path, fmt, reading), batch_size, ramp=workers > 0, left=reading.items_left)
     prepare = partial(_prepare_chunk, fmt=fmt, builder=writer.builder, now=writer.now())
     batch = _Batch(path, writer, report, session, batch_size)
-    if workers == 0:
-        for chunk in chunks:
-            batch.add(prepare(chunk))
-        batch.commit()
-        return
-    with worker_pool(workers) as pool, collector_paused():  # rows hold no cycles; see core.gcpause
-        prepared = in_order(pool, prepare, chunks, read_ahead=workers, first_here=prepare)
-        for number, rows in enumerate(prepared, start=1):
-            batch.add(rows)
-            if number % COLLECT_EVERY == 0:
-                gc.collect()
-        batch.commit()
+    with _reader(path, fmt, reading) as take:
+        chunks = _chunks(take, batch_size, ramp=workers > 0, left=reading.items_left)
+        if workers == 0:
+            for chunk in chunks:
+                batch.add(prepare(chunk))
+            batch.commit()
+            return
+        with worker_pool(workers) as pool, collector_paused():  # rows hold no cycles; see core.gcpause
+            prepared = in_order(pool, prepare, chunks, read_ahead=workers, first_here=prepare)
+            for number, rows in enumerate(prepared, start=1):
+                batch.add(rows)
+                if number % COLLECT_EVERY == 0:
+                    gc.collect()
+            batch.commit()
 
 
 def _workers_for(path: Path) -> int:
@@ -150,22 +158,34 @@ class PreparedChunk:
 
 
 def _prepare_chunk(chunk: list[Item], fmt: Format, builder: RowBuilder, now: datetime) -> PreparedChunk:
-    """Parse raw lines (CSV rows arrive parsed) and build their rows; runs in a worker (whose collector is
-    off: see core.gcpause) or inline."""
+    """Parse raw JSON lines (CSV rows arrive parsed) and build their rows; runs in a worker (whose collector
+    is off: see core.gcpause) or inline."""
     collect_every(COLLECT_EVERY)
     errors: list[tuple[int, str]] = []
     records: list[Record] = []
-    for line, item in chunk:
-        if isinstance(item, bytes):
-            try:
-                item = parse_json_line(item, fmt)
-            except RecordError as exc:
-                item = exc
+    read = 0
+    for line, item in _records(chunk, fmt):
+        read += 1
         if isinstance(item, RecordError):
             errors.append((line, str(item)))
         else:
             records.append(item)
-    return PreparedChunk(read=len(chunk), errors=errors, rows=builder.pack(records, now))
+    return PreparedChunk(read=read, errors=errors, rows=builder.pack(records, now))
+
+
+def _records(chunk: list[Item], fmt: Format) -> Iterator[tuple[int, Record | RecordError]]:
+    """(line number, record or the reason it is bad) for every record of a chunk; a block of JSON lines is
+    split here, blank lines skipped."""
+    for first, item in chunk:
+        if not isinstance(item, bytes):
+            yield first, item
+            continue
+        for line, raw in enumerate(item.split(b"\n"), start=first):
+            if raw.strip():
+                try:
+                    yield line, parse_json_line(raw, fmt)
+                except RecordError as exc:
+                    yield line, exc
 
 
 @dataclass
@@ -201,27 +221,34 @@ class _Batch:
 
 
 def _chunks(
-    items: Iterator[Item], size: int, *, ramp: bool = False, left: Callable[[int], float] | None = None
+    take: Take, size: int, *, ramp: bool = False, left: Callable[[int], float] | None = None
 ) -> Iterator[list[Item]]:
-    """Chunks of `size` items. With `ramp`, the first chunks are smaller (an eighth of `size`, at least
-    `RAMP_MIN` items, doubling up to `size`): the writer starts on the first while the workers, still
-    warming up, prepare the next, instead of waiting for a whole batch. With `left` too (the estimated
-    number of items still to come, given how many were read), so are the last ones (half of what is left,
-    at least `RAMP_MIN`): the writer's last chunk, which nothing overlaps, is a short one."""
+    """Chunks of `size` records from `take`. With `ramp`, the first chunks are smaller (an eighth of `size`,
+    at least `RAMP_MIN` records, doubling up to `size`): the writer starts on the first while the workers,
+    still warming up, prepare the next, instead of waiting for a whole batch. With `left` too (the
+    estimated number of records still to come, given how many were read), so are the last ones (half of
+    what is left, at least `RAMP_MIN`): the writer's last chunk, which nothing overlaps, is a short one."""
     limit = min(size, max(size // 8, RAMP_MIN)) if ramp else size
-    chunk: list[Item] = []
     read = 0
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= limit:
-            yield chunk
-            read += len(chunk)
-            chunk = []
-            limit = min(size, limit * 2)
-            if ramp and left is not None and (half := left(read) / 2) < limit:
-                limit = max(RAMP_MIN, int(half))
-    if chunk:
+    while True:
+        chunk, records = take(limit)
+        if not chunk:
+            return
         yield chunk
+        read += records
+        limit = min(size, limit * 2)
+        if ramp and left is not None and (half := left(read) / 2) < limit:
+            limit = max(RAMP_MIN, int(half))
+
+
+def _take_from(items: Iterator[Item]) -> Take:
+    """A `Take` over items of one record each (CSV rows)."""
+
+    def take(limit: int) -> tuple[list[Item], int]:
+        chunk = list(islice(items, limit))
+        return chunk, len(chunk)
+
+    return take
 
 
 @dataclass
@@ -242,24 +269,26 @@ class _Reading:
         return read * (self.size - self.done) / self.done if self.done else float("inf")
 
 
-def _items(path: Path, fmt: Format, reading: _Reading) -> Iterator[Item]:
-    """(line number, raw JSON line or parsed CSV row) for every record in the file."""
+@contextmanager
+def _reader(path: Path, fmt: Format, reading: _Reading) -> Iterator[Take]:
+    """How to take the file's records a chunk at a time: JSON lines as one block of raw lines per chunk
+    (one bytes object to hand to a worker, which splits and parses it), CSV rows parsed one by one."""
     if fmt == "csv" or (fmt == "auto" and path.suffix.lower() == ".csv"):
-        yield from _csv_records(path, reading)
-    else:
-        yield from _jsonl_lines(path, reading)
-
-
-def _jsonl_lines(path: Path, reading: _Reading) -> Iterator[Item]:
-    done = 0
+        yield _take_from(_csv_records(path, reading))
+        return
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            done += len(raw)
-            if number % 1000 == 0:
-                reading.advance(done)
-            if raw.strip():
-                yield number, raw
-    reading.advance(done)
+        number = 1  # of the next line
+
+        def take(limit: int) -> tuple[list[Item], int]:
+            nonlocal number
+            lines = list(islice(handle, limit))
+            reading.advance(handle.tell())
+            if not lines:
+                return [], 0
+            first, number = number, number + len(lines)
+            return [(first, b"".join(lines))], len(lines)
+
+        yield take
 
 
 def _csv_records(path: Path, reading: _Reading) -> Iterator[Item]:

@@ -8,6 +8,7 @@ import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -235,18 +236,33 @@ def test_worker_process_path_gives_the_same_report(
 
 
 def test_a_large_files_first_and_last_chunks_are_smaller_so_writing_starts_sooner_and_ends_sooner() -> None:
-    items = [(line, b"{}") for line in range(1, 40_001)]
-    sizes = [len(chunk) for chunk in importer_module._chunks(iter(items), 10_000, ramp=True)]
-    assert sizes == [1250, 2500, 5000, 10_000, 10_000, 10_000, 1250]
-    ending = importer_module._chunks(iter(items), 10_000, ramp=True, left=lambda read: 40_000 - read)
-    assert [len(chunk) for chunk in ending] == [1250, 2500, 5000, 10_000, 10_000, 5625, 2812, 1406, 1000, 407]
+    def chunk_sizes(count: int, size: int, **options: Any) -> list[int]:
+        items = iter([(line, b"{}") for line in range(1, count + 1)])
+        return [
+            len(chunk)
+            for chunk in importer_module._chunks(importer_module._take_from(items), size, **options)
+        ]
+
+    assert chunk_sizes(40_000, 10_000, ramp=True) == [1250, 2500, 5000, 10_000, 10_000, 10_000, 1250]
+    ending = chunk_sizes(40_000, 10_000, ramp=True, left=lambda read: 40_000 - read)
+    assert ending == [1250, 2500, 5000, 10_000, 10_000, 5625, 2812, 1406, 1000, 407]
     halfway = importer_module._Reading(size=1000, progress=None, done=250)
-    assert halfway.items_left(50) == 150  # a quarter of the bytes held 50 items
-    small = [len(chunk) for chunk in importer_module._chunks(iter([(1, b"{}")] * 1200), 500, ramp=True)]
-    assert small == [500, 500, 200]  # a batch size below the first step is kept from the start
-    assert [len(c) for c in importer_module._chunks(iter([(1, b"{}")] * 25_000), 10_000)] == [10_000] * 2 + [
-        5000
-    ]
+    assert halfway.items_left(50) == 150  # a quarter of the bytes held 50 records
+    assert chunk_sizes(1200, 500, ramp=True) == [500, 500, 200]  # a batch size below the first step is kept
+    assert chunk_sizes(25_000, 10_000) == [10_000, 10_000, 5000]
+
+
+def test_json_lines_travel_as_one_block_per_chunk_with_their_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "blocks.jsonl"
+    path.write_bytes(b'{"a": 1}\n\n{"b": 2}\r\n{broken\n{"c": 3}')
+    reading = importer_module._Reading(path.stat().st_size, progress=None)
+    with importer_module._reader(path, "auto", reading) as take:
+        first, rest, end = take(2), take(10), take(10)
+    assert first == ([(1, b'{"a": 1}\n\n')], 2)
+    assert rest == ([(3, b'{"b": 2}\r\n{broken\n{"c": 3}')], 3)
+    assert end == ([], 0) and reading.done == path.stat().st_size
+    lines = [line for line, _ in importer_module._records(first[0] + rest[0], "native")]
+    assert lines == [1, 3, 4, 5]  # the blank line 2 is no record
 
 
 def test_the_sample_copy_matches_the_shared_sample() -> None:
