@@ -12,13 +12,14 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from functools import lru_cache
 from itertools import islice
 from multiprocessing.context import BaseContext
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 MAX_WORKERS: Final = 4
 PRELOAD: Final = ("core.ingest.importer", "core.demo.pipeline")  # the modules whose functions the workers run
@@ -84,11 +85,36 @@ def in_order(
     pending: deque[Future[R]] = deque()
     if first_here is not None:
         first = list(islice(iterator, 1))
-        pending.extend(pool.submit(function, item) for item in islice(iterator, read_ahead))
+        # Submitting starts the worker processes and can wait for them: do it beside the first item's work.
+        starting = _Submitter(pool, function, list(islice(iterator, read_ahead)))
         yield from map(first_here, first)
+        pending.extend(starting.futures())
     for item in iterator:
         pending.append(pool.submit(function, item))
         if len(pending) > read_ahead:
             yield pending.popleft().result()
     while pending:
         yield pending.popleft().result()
+
+
+class _Submitter(Generic[T, R]):
+    """Submits items to a pool from a thread of its own; `futures()` waits for it and re-raises what it
+    raised."""
+
+    def __init__(self, pool: Executor, function: Callable[[T], R], items: list[T]) -> None:
+        self._submitted: list[Future[R]] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._submit, args=(pool, function, items), daemon=True)
+        self._thread.start()
+
+    def _submit(self, pool: Executor, function: Callable[[T], R], items: list[T]) -> None:
+        try:
+            self._submitted.extend(pool.submit(function, item) for item in items)
+        except BaseException as exc:  # handed to the caller by `futures()`
+            self._error = exc
+
+    def futures(self) -> list[Future[R]]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._submitted

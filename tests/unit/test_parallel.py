@@ -61,3 +61,12 @@ def test_one_worker_per_core_for_large_loads_only(monkeypatch: pytest.MonkeyPatc
         monkeypatch.setattr(parallel.os, "cpu_count", lambda cores=cores: cores)
         assert parallel.worker_count(True) == expected
         assert parallel.worker_count(False) == 0
+
+
+def test_a_pool_that_cannot_take_the_first_items_fails_the_load_rather_than_dropping_them() -> None:
+    pool = ThreadPoolExecutor(max_workers=1)
+    pool.shutdown()
+    results = parallel.in_order(pool, _square_and_thread, range(5), 2, first_here=_square_and_thread)
+    assert next(results)[0] == 0  # done here
+    with pytest.raises(RuntimeError, match="shutdown"):
+        next(results)
