@@ -53,8 +53,9 @@ def worker_pool(
 ) -> ProcessPoolExecutor:
     """A pool of `workers` processes for a bulk load. They are forked from a server process that imported
     the bulk loads' code once (`PRELOAD`) and lives as long as this process: a worker starts in
-    milliseconds instead of half a second of imports, and the next load in a long-lived process (the
-    dashboard) pays nothing. Where there is no fork server (Windows), workers are spawned."""
+    milliseconds instead of half a second of imports, and a second load in the same process pays nothing.
+    Where there is no fork server (Windows), workers are spawned. Not from a Streamlit page: Streamlit runs
+    the page as `__main__`, which a worker process would run again as it starts."""
     return ProcessPoolExecutor(
         max_workers=workers, mp_context=_context(), initializer=initializer, initargs=initargs
     )
