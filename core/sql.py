@@ -57,7 +57,7 @@ def insert_rows(
     session: Session,
     table: Table,
     columns: Sequence[str],
-    rows: Sequence[Sequence[Any]],
+    rows: list[tuple[Any, ...]],
     *,
     ignore_conflicts: bool = False,
 ) -> int:
@@ -71,7 +71,7 @@ def insert_rows(
         f"VALUES ({', '.join([mark] * len(columns))})"
         + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
     )
-    result = session.connection().exec_driver_sql(statement, list(rows))
+    result = session.connection().exec_driver_sql(statement, rows)
     return int(result.rowcount)
 
 

@@ -4,12 +4,13 @@ In: paths, a format (`auto`, `openai`, `native`, `csv`), the session, the acting
 progress callback (bytes read so far). Out: an `ImportReport` — read, imported, duplicates, rejected and the
 line number and reason of every rejected record (capped, with a count of what was left out).
 
-Memory stays constant: files are read line by line and written `IMPORT_BATCH_SIZE` records at a time (at
-most: a large file's first batches are smaller, so writing starts sooner), one transaction per batch.
-Large JSONL files are parsed, built and packed (`core.ingest.packed`: rollup sums and driver parameters
-included) in a worker process while the parent writes. On SQLite the connection gets the bulk-load settings of `core.sql.SQLITE_BULK`
-meanwhile (restored afterwards). A killed import leaves whole batches only; running
-it again stores the rest and reports the stored ones as duplicates.
+Memory stays constant: files are read a chunk of records at a time and committed every `IMPORT_BATCH_SIZE`
+records, one transaction per batch (a large file's first and last chunks are smaller, so writing starts
+sooner and little is left for the end). Large JSONL files are parsed, built and packed (`core.ingest.packed`:
+rollup sums and driver parameters included) by worker processes while this process writes. On SQLite the
+connection gets the bulk-load settings of `core.sql.SQLITE_BULK` meanwhile (restored afterwards). A killed
+import leaves whole batches only; running it again stores the rest and reports the stored ones as
+duplicates.
 """
 
 from __future__ import annotations
@@ -45,12 +46,10 @@ PARALLEL_MIN_BYTES = 16_000_000
 COLLECT_EVERY = 20  # chunks between garbage collections while the collector is paused
 RAMP_MIN = 1000  # records in an import's first chunk at least (see `_chunks`)
 Progress = Callable[[int], None]
-Item = tuple[
-    int, bytes | Record | RecordError
-]  # (first line, a block of raw JSON lines | a CSV row's record)
-Take = Callable[
-    [int], tuple[list[Item], int]
-]  # the next chunk of at most n records (empty: no more), and its size
+# (first line number, a block of raw JSON lines | a CSV row's record or the reason it is bad)
+Item = tuple[int, bytes | Record | RecordError]
+# the next chunk of at most n records (empty: there are no more) and how many records it holds
+Take = Callable[[int], tuple[list[Item], int]]
 
 
 @dataclass
@@ -198,7 +197,7 @@ class _Batch:
     report: ImportReport
     session: Session
     size: int
-    pending: int = 0  # records read into the open transaction
+    pending: int = 0  # records stored in the open transaction
 
     def add(self, chunk: PreparedChunk) -> None:
         report = self.report

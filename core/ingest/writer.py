@@ -78,8 +78,8 @@ class RowBuilder:
     pseudonymize: Pseudonymizer
     prices: PriceBook
     source: str
-    scrub_pii: bool = True
-    sqlite: bool = True  # the database's kind, for `pack` (SQLite takes timestamps as text)
+    scrub_pii: bool
+    sqlite: bool  # the database's kind, for `pack` (SQLite takes timestamps as text)
 
     def build(self, records: Iterable[Record], now: datetime) -> list[Prepared]:
         return [self._prepare(record, now) for record in records]
@@ -213,11 +213,11 @@ class IngestWriter:
         lock_for_ingest(self._session)  # until commit, nobody else can store one of these ids
         stored = self._already_stored(list(set(batch.ids)))
         keep: list[bool] = []
-        fresh: set[str] = set()
+        new: set[str] = set()
         for record_id in batch.row_ids():
-            is_new = record_id not in stored and record_id not in fresh
-            keep.append(is_new)
-            fresh.add(record_id)
+            keep.append(record_id not in stored and record_id not in new)
+            new.add(record_id)
+        new -= stored
         rows = batch if all(keep) else batch.select(keep)
         columns = batch.columns
         insert_rows(
@@ -234,7 +234,6 @@ class IngestWriter:
                 ("rating", rows.ratings),
             ):
                 insert_rows(self._session, TABLES[table], columns[table], values)
-        new = set(rows.row_ids())
         if rows is batch:
             rollups.add_ingested(self._session, batch.sums)
         elif new:

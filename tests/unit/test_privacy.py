@@ -63,7 +63,7 @@ def test_flags_mark_text_stored_as_written() -> None:
 
 def test_the_row_builder_stays_picklable_for_worker_processes() -> None:
     privacy.scrub(EVERYTHING)  # the engines exist in this process; the builder must not carry them
-    builder = RowBuilder(Pseudonymizer("k"), PriceBook({}), "import", scrub_pii=False)
+    builder = RowBuilder(Pseudonymizer("k"), PriceBook({}), "import", scrub_pii=False, sqlite=True)
     data = pickle.dumps(builder)
     restored = pickle.loads(data)
     assert b"presidio" not in data and restored.scrub_pii is False and restored.source == "import"
