@@ -18,6 +18,7 @@ from core.config import get_settings
 from core.dataset.readiness import assess
 from core.db import get_engine, session_scope
 from core.demo import generate_demo
+from core.ingest.bulk_indexes import restore_indexes
 from core.ingest.importer import import_files
 from core.migrate import ensure_current, upgrade
 
@@ -32,9 +33,24 @@ def ready_engine() -> Engine:
 
 def db_upgrade(as_json: bool = JSON_OPTION) -> None:
     """Apply pending migrations (creates the database on first use)."""
-    before, after = upgrade(get_engine())
-    result = {"from_revision": before, "to_revision": after, "database": _safe_url()}
-    emit(result, as_json, lambda r: f"database at revision {r['to_revision']} (was {r['from_revision']})")
+    engine = get_engine()
+    before, after = upgrade(engine)
+    with session_scope(engine) as session:
+        restored = restore_indexes(session)
+    result = {
+        "from_revision": before,
+        "to_revision": after,
+        "database": _safe_url(),
+        "indexes_restored": restored,
+    }
+    emit(result, as_json, _upgrade_summary)
+
+
+def _upgrade_summary(result: dict[str, Any]) -> str:
+    summary = f"database at revision {result['to_revision']} (was {result['from_revision']})"
+    if result["indexes_restored"]:
+        summary += f"; re-created the indexes an interrupted load had set aside: {', '.join(result['indexes_restored'])}"
+    return summary
 
 
 def import_command(

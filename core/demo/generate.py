@@ -9,7 +9,8 @@ a JSON-able summary of what was written.
 The data covers the 90 days before the anchor (midnight UTC today unless given), so the same seed on the
 same day gives the same data. Interaction ids derive from seed and position, so running the same command
 twice stores nothing new. Rows are written by `core.demo.pipeline` in bounded batches, committed as they
-go, so memory stays flat however many interactions are asked for.
+go, so memory stays flat however many interactions are asked for; a large run on SQLite sets the random-key
+indexes aside meanwhile (`core.ingest.bulk_indexes`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from core.demo.conversations import (
 from core.demo.pipeline import DemoContext, write_parts
 from core.demo.plan import plan_sessions, split_plan
 from core.errors import InputError
+from core.ingest.bulk_indexes import indexes_set_aside
 from core.ingest.writer import IngestWriter
 from core.models import Experiment, Interaction, RegisteredModel
 from core.pseudonym import Pseudonymizer
@@ -84,14 +86,15 @@ def generate_demo(
         scrub_pii=settings.scrub_pii_on_ingest,
     )
     context = DemoContext(seed, start, experiment_start, writer.builder, writer.now())
-    tally = write_parts(
-        split_plan(plan, PART_SIZE, specials),
-        session=session,
-        writer=writer,
-        context=context,
-        interactions=interactions,
-        progress=progress,
-    )
+    with indexes_set_aside(session, interactions):
+        tally = write_parts(
+            split_plan(plan, PART_SIZE, specials),
+            session=session,
+            writer=writer,
+            context=context,
+            interactions=interactions,
+            progress=progress,
+        )
     counts = tally.counts
 
     summary: dict[str, Any] = {

@@ -4,11 +4,13 @@ In: paths, a format (`auto`, `openai`, `native`, `csv`), the session, the acting
 progress callback (bytes read so far). Out: an `ImportReport` — read, imported, duplicates, rejected and the
 line number and reason of every rejected record (capped, with a count of what was left out).
 
-Memory stays constant: files are read a chunk of records at a time and committed every `IMPORT_BATCH_SIZE`
-records, one transaction per batch (a large file's first and last chunks are smaller, so writing starts
-sooner and little is left for the end). Large JSONL files are parsed, built and packed (`core.ingest.packed`:
-rollup sums and driver parameters included) by worker processes while this process writes. On SQLite the
-connection gets the bulk-load settings of `core.sql.SQLITE_BULK` meanwhile (restored afterwards). A killed
+Memory stays constant: files are read a chunk of at most `CHUNK_RECORDS` records at a time and committed
+every `IMPORT_BATCH_SIZE` records, one transaction per batch (a large file's first and last chunks are
+smaller, so writing starts sooner and little is left for the end). Large JSONL files are parsed, built and
+packed (`core.ingest.packed`: rollup sums and driver parameters included) by worker processes while this
+process writes. On SQLite the connection gets the bulk-load settings of `core.sql.SQLITE_BULK` meanwhile
+(restored afterwards), and a large import sets the random-key indexes aside (`core.ingest.bulk_indexes`;
+the files' records are guessed from their size, `BYTES_PER_RECORD`). A killed
 import leaves whole batches only; running it again stores the rest and reports the stored ones as
 duplicates.
 """
@@ -34,6 +36,7 @@ from core.auth import Permission, Principal, require
 from core.config import Settings
 from core.errors import InputError
 from core.gcpause import collect_every, collector_paused
+from core.ingest.bulk_indexes import indexes_set_aside
 from core.ingest.packed import PackedBatch
 from core.ingest.records import FORMATS, Format, Record, RecordError, parse_csv_row, parse_json_line
 from core.ingest.writer import IngestWriter, RowBuilder
@@ -45,6 +48,8 @@ MAX_REPORTED_ERRORS = 10_000
 PARALLEL_MIN_BYTES = 16_000_000
 COLLECT_EVERY = 20  # chunks between garbage collections while the collector is paused
 RAMP_MIN = 1000  # records in an import's first chunk at least (see `_chunks`)
+CHUNK_RECORDS = 10_000  # records a worker prepares at a time at most
+BYTES_PER_RECORD = 1000  # about what an exported record takes, to guess a file's records from its size
 Progress = Callable[[int], None]
 # (first line number, a block of raw JSON lines | a CSV row's record or the reason it is bad)
 Item = tuple[int, bytes | Record | RecordError]
@@ -96,8 +101,10 @@ def import_files(
     )
     report = ImportReport()
     usual = pragmas(session, SQLITE_BULK)
-    for path in paths:
-        _import_file(path, fmt, writer, report, session, settings.import_batch_size, progress)
+    incoming = sum(path.stat().st_size for path in paths) // BYTES_PER_RECORD
+    with indexes_set_aside(session, incoming):
+        for path in paths:
+            _import_file(path, fmt, writer, report, session, settings.import_batch_size, progress)
     # Performance-only settings: if the import fails they stay on the pooled connection, which is harmless.
     set_pragmas(session, usual)
     audit.record(
@@ -130,7 +137,7 @@ def _import_file(
     prepare = partial(_prepare_chunk, fmt=fmt, builder=writer.builder, now=writer.now())
     batch = _Batch(path, writer, report, session, batch_size)
     with _reader(path, fmt, reading) as take:
-        chunks = _chunks(take, batch_size, ramp=workers > 0, left=reading.items_left)
+        chunks = _chunks(take, min(batch_size, CHUNK_RECORDS), ramp=workers > 0, left=reading.items_left)
         if workers == 0:
             for chunk in chunks:
                 batch.add(prepare(chunk))

@@ -1,0 +1,86 @@
+"""Large loads into SQLite: the secondary indexes keyed by random values stand aside until the load ends.
+
+In: the session and how many interactions a load (an import, the demo) is expected to bring. Out:
+- `indexes_set_aside(session, incoming)`, a context manager around the whole load: on SQLite, when the load
+  brings at least `MIN_RECORDS` interactions and at least a quarter of those already stored, it drops the
+  indexes of `SET_ASIDE` (committed, so each batch's transaction writes without them) and, at the end —
+  also when the load fails — creates them again;
+- `restore_indexes(session)`: creates any index of `SET_ASIDE` that is missing (a load killed meanwhile),
+  from its declaration in `core.models`, which is the record of what to restore. Every load calls it
+  first, and so does `bloomtune db upgrade` (which `make run` runs).
+Why: each of these indexes is keyed by an id, a hash, a pseudonym or a latency, so one batch's rows land on
+leaf pages all over it, and once it is large every commit rewrites most of its pages. Importing 1,000,000
+records into a new file with them in place ran at about 5,000 records/s; without them, the inserts run
+at the speed of a small database and each index is built at the end by one sorted pass (about a second
+per index per million rows, with SQLite's sorter threads). Re-creating costs in proportion to the whole
+table, hence the quarter.
+Meanwhile the queries that would use them scan instead: opening a conversation, filtering by topic, a
+user's erasure are slower while such a load runs. The indexes that follow time (`created_at`, the review
+queue) stay: new rows append to them. PostgreSQL keeps every index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Final
+
+from sqlalchemy import Index, text
+from sqlalchemy.orm import Session
+
+from core.models import Base
+from core.sql import dialect_of
+
+MIN_RECORDS: Final = 50_000
+SET_ASIDE: Final = (
+    "ix_interaction_conversation_id",
+    "ix_interaction_content_hash",
+    "ix_interaction_user_created_at",
+    "ix_interaction_latency_created_at",
+    "ix_interaction_topic_topic",
+    "ix_rating_interaction_id",
+    "ix_conversation_user_pseudonym",
+)
+SORTER_THREADS: Final = 4  # SQLite's worker threads for the sorts of CREATE INDEX (capped by the build)
+
+
+@contextmanager
+def indexes_set_aside(session: Session, incoming: int) -> Iterator[None]:
+    """Around a load of about `incoming` interactions, committed by the caller batch by batch."""
+    if dialect_of(session) != "sqlite":
+        yield
+        return
+    restore_indexes(session)
+    stored = session.scalar(text("SELECT coalesce(max(rowid), 0) FROM interaction")) or 0
+    if incoming < MIN_RECORDS or incoming * 4 < stored:
+        yield
+        return
+    for name in SET_ASIDE:
+        session.execute(text(f"DROP INDEX IF EXISTS {name}"))
+    session.commit()
+    try:
+        yield
+    finally:
+        session.rollback()  # a failed batch's transaction: what was committed stays
+        restore_indexes(session)
+
+
+def restore_indexes(session: Session) -> list[str]:
+    """Create the indexes of `SET_ASIDE` that are missing, in one transaction; returns their names."""
+    if dialect_of(session) != "sqlite":
+        return []
+    present = set(session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'index'")))
+    missing = [name for name in SET_ASIDE if name not in present]
+    if missing:
+        connection = session.connection()
+        connection.exec_driver_sql(f"PRAGMA threads = {SORTER_THREADS}")
+        for name in missing:
+            _declared()[name].create(connection)
+        session.commit()
+    return missing
+
+
+def _declared() -> dict[str, Index]:
+    return {
+        index.name: index for table in Base.metadata.tables.values() for index in table.indexes if index.name
+    }
