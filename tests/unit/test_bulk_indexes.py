@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ from core.db import session_scope
 from core.ingest import bulk_indexes, importer
 from core.ingest import writer as writer_module
 from core.ingest.bulk_indexes import SET_ASIDE, indexes_set_aside, restore_indexes
-from core.ingest.importer import import_files
+from core.ingest.importer import ImportReport, import_files
 from core.ingest.packed import PackedBatch
 from core.models import Interaction
 from tests.conftest import TEST_KEY
@@ -30,38 +32,53 @@ def index_sql(engine: Engine) -> dict[str, str]:
     return {name: sql for name, sql in rows if name in SET_ASIDE}
 
 
+@dataclass
+class StoreSpy:
+    """What other connections see of `SET_ASIDE` while each chunk is stored; the call `fail_at` raises."""
+
+    seen: list[set[str]] = field(default_factory=list)
+    fail_at: int | None = None
+
+
 @pytest.fixture
-def watched_store(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
-    """The indexes of `SET_ASIDE` other connections see while each chunk is stored."""
-    seen: list[set[str]] = []
+def spy(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> StoreSpy:
+    spy = StoreSpy()
     real_store = writer_module.IngestWriter.store
 
     def store(self: writer_module.IngestWriter, rows: PackedBatch) -> writer_module.WriteResult:
-        seen.append(set(index_sql(engine)))
+        spy.seen.append(set(index_sql(engine)))
+        if len(spy.seen) == spy.fail_at:
+            raise RuntimeError("disk full")
         return real_store(self, rows)
 
     monkeypatch.setattr(writer_module.IngestWriter, "store", store)
-    return seen
+    return spy
+
+
+@pytest.fixture
+def load(
+    engine: Engine, settings: Settings, admin: Principal, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., ImportReport]:
+    """Import a file, guessing `bytes_per_record` bytes per record from its size, committing every `batch`."""
+
+    def run(path: Path, *, bytes_per_record: int, batch: int = 200) -> ImportReport:
+        monkeypatch.setattr(importer, "BYTES_PER_RECORD", bytes_per_record)
+        small = settings.model_copy(update={"import_batch_size": batch})
+        with session_scope(engine) as session:
+            return import_files([path], "auto", session=session, principal=admin, settings=small)
+
+    return run
 
 
 def test_a_large_import_writes_without_them_and_ends_with_the_same_indexes(
-    engine: Engine,
-    settings: Settings,
-    admin: Principal,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    watched_store: list[set[str]],
+    engine: Engine, load: Callable[..., ImportReport], spy: StoreSpy, tmp_path: Path
 ) -> None:
     before = index_sql(engine)
     assert set(before) == set(SET_ASIDE)
     path = tmp_path / "big.jsonl"
     _write_records(path, 600)
-    monkeypatch.setattr(importer, "BYTES_PER_RECORD", 1)  # every byte counts as a record: "large"
-    small = settings.model_copy(update={"import_batch_size": 200})
-    with session_scope(engine) as session:
-        report = import_files([path], "auto", session=session, principal=admin, settings=small)
-    assert report.imported == 600
-    assert watched_store and all(seen == set() for seen in watched_store)
+    assert load(path, bytes_per_record=1).imported == 600  # every byte counts as a record: "large"
+    assert spy.seen and all(seen == set() for seen in spy.seen)
     assert index_sql(engine) == before  # the very statements the migrations wrote
     with engine.connect() as connection:
         plan = connection.execute(
@@ -71,49 +88,26 @@ def test_a_large_import_writes_without_them_and_ends_with_the_same_indexes(
 
 
 def test_a_small_import_or_one_into_a_much_larger_database_keeps_them(
-    engine: Engine,
-    settings: Settings,
-    admin: Principal,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    watched_store: list[set[str]],
+    load: Callable[..., ImportReport], spy: StoreSpy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
     _write_records(first, 300)
-    with session_scope(engine) as session:  # about 60 "records" by size: fewer than MIN_RECORDS
-        import_files([first], "auto", session=session, principal=admin, settings=settings)
-    second.write_bytes(first.read_bytes()[: first.stat().st_size // 10])  # about 30 records of 300 stored
+    load(first, bytes_per_record=1000)  # about 60 records by size: fewer than MIN_RECORDS
+    second.write_bytes(first.read_bytes()[: first.stat().st_size // 10])
     monkeypatch.setattr(bulk_indexes, "MIN_RECORDS", 1)
-    monkeypatch.setattr(importer, "BYTES_PER_RECORD", 200)
-    with session_scope(engine) as session:
-        import_files([second], "auto", session=session, principal=admin, settings=settings)
-    assert watched_store and all(seen == set(SET_ASIDE) for seen in watched_store)
+    load(second, bytes_per_record=200)  # about 30 records into 300 stored
+    assert spy.seen and all(seen == set(SET_ASIDE) for seen in spy.seen)
 
 
 def test_a_failed_import_keeps_its_whole_batches_and_gets_the_indexes_back(
-    engine: Engine,
-    settings: Settings,
-    admin: Principal,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    engine: Engine, load: Callable[..., ImportReport], spy: StoreSpy, tmp_path: Path
 ) -> None:
     before = index_sql(engine)
     path = tmp_path / "big.jsonl"
     _write_records(path, 500)
-    monkeypatch.setattr(importer, "BYTES_PER_RECORD", 1)
-    real_store = writer_module.IngestWriter.store
-    calls = {"n": 0}
-
-    def failing_store(self: writer_module.IngestWriter, rows: PackedBatch) -> writer_module.WriteResult:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise RuntimeError("disk full")
-        return real_store(self, rows)
-
-    monkeypatch.setattr(writer_module.IngestWriter, "store", failing_store)
-    small = settings.model_copy(update={"import_batch_size": 100})
-    with session_scope(engine) as session, pytest.raises(RuntimeError, match="disk full"):
-        import_files([path], "auto", session=session, principal=admin, settings=small)
+    spy.fail_at = 3
+    with pytest.raises(RuntimeError, match="disk full"):
+        load(path, bytes_per_record=1, batch=100)
     assert index_sql(engine) == before
     with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(Interaction)) == 200
