@@ -70,6 +70,7 @@ def import_command(
             principal=cli_principal(),
             settings=settings,
             progress=progress,
+            stage=progress.stage if progress else None,
         )
     emit(report.as_dict(), as_json, _import_summary)
 
@@ -102,6 +103,7 @@ def demo_command(
             seed=seed,
             only_if_empty=if_empty,
             progress=progress,
+            stage=progress.stage if progress else None,
         )
     emit(result, as_json, lambda r: " ".join(f"{k}={v}" for k, v in r.items()))
 

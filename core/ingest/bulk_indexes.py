@@ -1,10 +1,10 @@
 """Large loads into SQLite: the secondary indexes keyed by random values stand aside until the load ends.
 
 In: the session and how many interactions a load (an import, the demo) is expected to bring. Out:
-- `indexes_set_aside(session, incoming)`, a context manager around the whole load: on SQLite, when the load
-  brings at least `MIN_RECORDS` interactions and at least a quarter of those already stored, it drops the
-  indexes of `SET_ASIDE` (committed, so each batch's transaction writes without them) and, at the end —
-  also when the load fails — creates them again;
+- `indexes_set_aside(session, incoming, stage)`, a context manager around the whole load: on SQLite, when
+  the load brings at least `MIN_RECORDS` interactions and at least a quarter of those already stored, it
+  drops the indexes of `SET_ASIDE` (committed, so each batch's transaction writes without them) and, at the
+  end — also when the load fails — creates them again, first telling `stage` (a progress display) so;
 - `restore_indexes(session)`: creates any index of `SET_ASIDE` that is missing (a load killed meanwhile),
   from its declaration in `core.models`, which is the record of what to restore. Every load calls it
   first, and so does `bloomtune db upgrade` (which `make run` runs).
@@ -21,7 +21,7 @@ queue) stay: new rows append to them. PostgreSQL keeps every index.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Final
 
@@ -41,11 +41,15 @@ SET_ASIDE: Final = (
     "ix_rating_interaction_id",
     "ix_conversation_user_pseudonym",
 )
+REBUILDING: Final = "building indexes"
 SORTER_THREADS: Final = 4  # SQLite's worker threads for the sorts of CREATE INDEX (capped by the build)
 
 
+Stage = Callable[[str], None]  # names what a long job is doing now (`core.cli.output.Bar.stage`)
+
+
 @contextmanager
-def indexes_set_aside(session: Session, incoming: int) -> Iterator[None]:
+def indexes_set_aside(session: Session, incoming: int, stage: Stage | None = None) -> Iterator[None]:
     """Around a load of about `incoming` interactions, committed by the caller batch by batch."""
     if dialect_of(session) != "sqlite":
         yield
@@ -62,6 +66,8 @@ def indexes_set_aside(session: Session, incoming: int) -> Iterator[None]:
         yield
     finally:
         session.rollback()  # a failed batch's transaction: what was committed stays
+        if stage is not None:
+            stage(REBUILDING)
         restore_indexes(session)
 
 

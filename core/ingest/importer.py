@@ -36,7 +36,7 @@ from core.auth import Permission, Principal, require
 from core.config import Settings
 from core.errors import InputError
 from core.gcpause import collect_every, collector_paused
-from core.ingest.bulk_indexes import indexes_set_aside
+from core.ingest.bulk_indexes import Stage, indexes_set_aside
 from core.ingest.packed import PackedBatch
 from core.ingest.records import FORMATS, Format, Record, RecordError, parse_csv_row, parse_json_line
 from core.ingest.writer import IngestWriter, RowBuilder
@@ -85,8 +85,10 @@ def import_files(
     principal: Principal,
     settings: Settings,
     progress: Progress | None = None,
+    stage: Stage | None = None,
 ) -> ImportReport:
-    """Import every file in `paths`; bad records are reported, good ones stored."""
+    """Import every file in `paths`; bad records are reported, good ones stored. `progress` hears the bytes
+    read so far; `stage` the name of a last step that reads nothing (rebuilding indexes)."""
     require(principal, Permission.IMPORT_DATA)
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
@@ -102,7 +104,7 @@ def import_files(
     report = ImportReport()
     usual = pragmas(session, SQLITE_BULK)
     incoming = sum(path.stat().st_size for path in paths) // BYTES_PER_RECORD
-    with indexes_set_aside(session, incoming):
+    with indexes_set_aside(session, incoming, stage):
         for path in paths:
             _import_file(path, fmt, writer, report, session, settings.import_batch_size, progress)
     # Performance-only settings: if the import fails they stay on the pooled connection, which is harmless.

@@ -16,7 +16,7 @@ from core.config import Settings
 from core.db import session_scope
 from core.ingest import bulk_indexes, importer
 from core.ingest import writer as writer_module
-from core.ingest.bulk_indexes import SET_ASIDE, indexes_set_aside, restore_indexes
+from core.ingest.bulk_indexes import REBUILDING, SET_ASIDE, Stage, indexes_set_aside, restore_indexes
 from core.ingest.importer import ImportReport, import_files
 from core.ingest.packed import PackedBatch
 from core.models import Interaction
@@ -61,11 +61,13 @@ def load(
 ) -> Callable[..., ImportReport]:
     """Import a file, guessing `bytes_per_record` bytes per record from its size, committing every `batch`."""
 
-    def run(path: Path, *, bytes_per_record: int, batch: int = 200) -> ImportReport:
+    def run(
+        path: Path, *, bytes_per_record: int, batch: int = 200, stage: Stage | None = None
+    ) -> ImportReport:
         monkeypatch.setattr(importer, "BYTES_PER_RECORD", bytes_per_record)
         small = settings.model_copy(update={"import_batch_size": batch})
         with session_scope(engine) as session:
-            return import_files([path], "auto", session=session, principal=admin, settings=small)
+            return import_files([path], "auto", session=session, principal=admin, settings=small, stage=stage)
 
     return run
 
@@ -77,8 +79,11 @@ def test_a_large_import_writes_without_them_and_ends_with_the_same_indexes(
     assert set(before) == set(SET_ASIDE)
     path = tmp_path / "big.jsonl"
     _write_records(path, 600)
-    assert load(path, bytes_per_record=1).imported == 600  # every byte counts as a record: "large"
+    stages: list[str] = []
+    report = load(path, bytes_per_record=1, stage=stages.append)  # every byte counts as a record: "large"
+    assert report.imported == 600
     assert spy.seen and all(seen == set() for seen in spy.seen)
+    assert stages == [REBUILDING]  # the progress display says what the wait at the end is
     assert index_sql(engine) == before  # the very statements the migrations wrote
     with engine.connect() as connection:
         plan = connection.execute(
@@ -95,7 +100,9 @@ def test_a_small_import_or_one_into_a_much_larger_database_keeps_them(
     load(first, bytes_per_record=1000)  # about 60 records by size: fewer than MIN_RECORDS
     second.write_bytes(first.read_bytes()[: first.stat().st_size // 10])
     monkeypatch.setattr(bulk_indexes, "MIN_RECORDS", 1)
-    load(second, bytes_per_record=200)  # about 30 records into 300 stored
+    stages: list[str] = []
+    load(second, bytes_per_record=200, stage=stages.append)  # about 30 records into 300 stored
+    assert stages == []
     assert spy.seen and all(seen == set(SET_ASIDE) for seen in spy.seen)
 
 
