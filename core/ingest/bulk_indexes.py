@@ -7,7 +7,8 @@ In: the session and how many interactions a load (an import, the demo) is expect
   end — also when the load fails — creates them again, first telling `stage` (a progress display) so;
 - `restore_indexes(session)`: creates any index of `SET_ASIDE` that is missing (a load killed meanwhile),
   from its declaration in `core.models`, which is the record of what to restore. Every load calls it
-  first, and so does `bloomtune db upgrade` (which `make run` runs).
+  first, and so does `bloomtune db upgrade` (which `make run` runs);
+- `missing_indexes(session)`: which of them are missing now (the console says so above every page).
 Why: each of these indexes is keyed by an id, a hash, a pseudonym or a latency, so one batch's rows land on
 leaf pages all over it, and once it is large every commit rewrites most of its pages. Importing 1,000,000
 records into a new file with them in place ran at about 5,000 records/s; without them, the inserts run
@@ -71,12 +72,17 @@ def indexes_set_aside(session: Session, incoming: int, stage: Stage | None = Non
         restore_indexes(session)
 
 
-def restore_indexes(session: Session) -> list[str]:
-    """Create the indexes of `SET_ASIDE` that are missing, in one transaction; returns their names."""
+def missing_indexes(session: Session) -> list[str]:
+    """The indexes of `SET_ASIDE` not in the database now: a large load is running or was killed."""
     if dialect_of(session) != "sqlite":
         return []
     present = set(session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'index'")))
-    missing = [name for name in SET_ASIDE if name not in present]
+    return [name for name in SET_ASIDE if name not in present]
+
+
+def restore_indexes(session: Session) -> list[str]:
+    """Create the indexes of `SET_ASIDE` that are missing, in one transaction; returns their names."""
+    missing = missing_indexes(session)
     if missing:
         connection = session.connection()
         connection.exec_driver_sql(f"PRAGMA threads = {SORTER_THREADS}")

@@ -9,9 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, text
 from streamlit.testing.v1 import AppTest
 
 from core.auth import Principal, Role
+from core.db import session_scope
+from core.ingest.bulk_indexes import SET_ASIDE, restore_indexes
 from tests.dashboard.conftest import Store, make_records, outside_development, reload_settings
 
 DEV_BANNER = "Development mode — signed in as demo admin; never use with real data"
@@ -49,6 +52,21 @@ def test_no_demo_label_without_demo_data(app: AppTest, store: Store) -> None:
     store(make_records(3))
     at = app.run()
     assert "Demo data" not in texts(at.caption)
+
+
+def test_indexes_a_large_import_set_aside_are_announced_until_they_are_back(
+    app: AppTest, engine: Engine
+) -> None:
+    assert "indexes are set aside" not in texts(app.run().info)
+    with session_scope(engine) as session:
+        session.execute(text(f"DROP INDEX {SET_ASIDE[0]}"))  # as a running or killed import leaves it
+        session.commit()
+    at = app.run()
+    assert not at.exception
+    assert "some indexes are set aside" in texts(at.info) and "bloomtune db upgrade" in texts(at.info)
+    with session_scope(engine) as session:
+        restore_indexes(session)
+    assert "indexes are set aside" not in texts(app.run().info)
 
 
 @pytest.mark.parametrize("page", [None, "views/overview.py", "views/interactions.py"])
