@@ -103,7 +103,6 @@ def demo_command(
             seed=seed,
             only_if_empty=if_empty,
             progress=progress,
-            stage=progress.stage if progress else None,
         )
     emit(result, as_json, lambda r: " ".join(f"{k}={v}" for k, v in r.items()))
 

@@ -1,16 +1,15 @@
 """`generate_demo`: fill the database with realistic, clearly labelled demo data.
 
 In: the session, the acting principal (needs IMPORT_DATA), settings (for the pseudonym key), how many
-interactions, a seed, and optionally a progress callback, a stage callback (`core.ingest.bulk_indexes`) and
-the anchor time. Out: the rows — the base and fine-tuned models in the registry, the running "ft-v1"
-experiment between them, and conversations, interactions, topics and ratings written through `IngestWriter`
-with source "demo" — one audit entry, and a JSON-able summary of what was written.
+interactions, a seed, and optionally a progress callback and the anchor time. Out: the rows — the base and
+fine-tuned models in the registry, the running "ft-v1" experiment between them, and conversations,
+interactions, topics and ratings written through `IngestWriter` with source "demo" — one audit entry, and
+a JSON-able summary of what was written.
 
 The data covers the 90 days before the anchor (midnight UTC today unless given), so the same seed on the
 same day gives the same data. Interaction ids derive from seed and position, so running the same command
 twice stores nothing new. Rows are written by `core.demo.pipeline` in bounded batches, committed as they
-go, so memory stays flat however many interactions are asked for; a large run on SQLite sets the random-key
-indexes aside meanwhile (`core.ingest.bulk_indexes`).
+go, so memory stays flat however many interactions are asked for.
 """
 
 from __future__ import annotations
@@ -39,7 +38,6 @@ from core.demo.conversations import (
 from core.demo.pipeline import DemoContext, write_parts
 from core.demo.plan import plan_sessions, split_plan
 from core.errors import InputError
-from core.ingest.bulk_indexes import Stage, indexes_set_aside
 from core.ingest.writer import IngestWriter
 from core.models import Experiment, Interaction, RegisteredModel
 from core.pseudonym import Pseudonymizer
@@ -60,7 +58,6 @@ def generate_demo(
     seed: int,
     only_if_empty: bool = False,
     progress: Callable[[int], None] | None = None,
-    stage: Stage | None = None,
     anchor: datetime | None = None,
 ) -> dict[str, Any]:
     """Write `interactions` demo interactions (and the models and experiment they use); return a summary."""
@@ -87,15 +84,14 @@ def generate_demo(
         scrub_pii=settings.scrub_pii_on_ingest,
     )
     context = DemoContext(seed, start, experiment_start, writer.builder, writer.now())
-    with indexes_set_aside(session, interactions, stage):
-        tally = write_parts(
-            split_plan(plan, PART_SIZE, specials),
-            session=session,
-            writer=writer,
-            context=context,
-            interactions=interactions,
-            progress=progress,
-        )
+    tally = write_parts(
+        split_plan(plan, PART_SIZE, specials),
+        session=session,
+        writer=writer,
+        context=context,
+        interactions=interactions,
+        progress=progress,
+    )
     counts = tally.counts
 
     summary: dict[str, Any] = {

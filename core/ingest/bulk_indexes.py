@@ -1,22 +1,23 @@
-"""Large loads into SQLite: the secondary indexes keyed by random values stand aside until the load ends.
+"""Large imports into SQLite: the secondary indexes keyed by random values stand aside until the import ends.
 
-In: the session and how many interactions a load (an import, the demo) is expected to bring. Out:
-- `indexes_set_aside(session, incoming, stage)`, a context manager around the whole load: on SQLite, when
-  the load brings at least `MIN_RECORDS` interactions and at least a quarter of those already stored, it
+In: the session and how many interactions an import is expected to bring. Out:
+- `indexes_set_aside(session, incoming, stage)`, a context manager around the whole import: on SQLite, when
+  the import brings at least `MIN_RECORDS` interactions and at least a quarter of those already stored, it
   drops the indexes of `SET_ASIDE` (committed, so each batch's transaction writes without them) and, at the
-  end — also when the load fails — creates them again, first telling `stage` (a progress display) so;
-- `restore_indexes(session)`: creates any index of `SET_ASIDE` that is missing (a load killed meanwhile),
-  from its declaration in `core.models`, which is the record of what to restore. Every load calls it
+  end — also when the import fails — creates them again, first telling `stage` (a progress display) so;
+- `restore_indexes(session)`: creates any index of `SET_ASIDE` that is missing (an import killed meanwhile),
+  from its declaration in `core.models`, which is the record of what to restore. Every import calls it
   first, and so does `bloomtune db upgrade` (which `make run` runs);
 - `missing_indexes(session)`: which of them are missing now (the console says so above every page).
 Why: each of these indexes is keyed by an id, a hash, a pseudonym or a latency, so one batch's rows land on
 leaf pages all over it, and once it is large every commit rewrites most of its pages. Importing 1,000,000
 records into a new file with them in place ran at about 5,000 records/s; without them, the inserts run
 at the speed of a small database and each index is built at the end by one sorted pass (about a second
-per index per million rows, with SQLite's sorter threads). Re-creating costs in proportion to the whole
-table, hence the quarter.
+per index per million rows). Re-creating costs in proportion to the whole table, hence the quarter. (The
+demo commits every 100,000 rows, which amortises the rewrites as well: setting the indexes aside gained it
+nothing measurable, so it keeps them.)
 Meanwhile the queries that would use them scan instead: opening a conversation, filtering by topic, a
-user's erasure are slower while such a load runs. The indexes that follow time (`created_at`, the review
+user's erasure are slower while such an import runs. The indexes that follow time (`created_at`, the review
 queue) stay: new rows append to them. PostgreSQL keeps every index.
 """
 
@@ -51,7 +52,7 @@ Stage = Callable[[str], None]  # names what a long job is doing now (`core.cli.o
 
 @contextmanager
 def indexes_set_aside(session: Session, incoming: int, stage: Stage | None = None) -> Iterator[None]:
-    """Around a load of about `incoming` interactions, committed by the caller batch by batch."""
+    """Around an import of about `incoming` interactions, committed by the caller batch by batch."""
     if dialect_of(session) != "sqlite":
         yield
         return
@@ -73,7 +74,7 @@ def indexes_set_aside(session: Session, incoming: int, stage: Stage | None = Non
 
 
 def missing_indexes(session: Session) -> list[str]:
-    """The indexes of `SET_ASIDE` not in the database now: a large load is running or was killed."""
+    """The indexes of `SET_ASIDE` not in the database now: a large import is running or was killed."""
     if dialect_of(session) != "sqlite":
         return []
     present = set(session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'index'")))
