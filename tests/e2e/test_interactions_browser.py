@@ -53,19 +53,23 @@ def pick(page: Any, expect: Any, key: str, option: str) -> None:
     """Choose `option` in the multiselect keyed `key` (the Filters panel must be open) and close its list.
 
     Now and then (about one run in five on a loaded machine) the list closes again right after the click
-    opens it, so the click is repeated, at most `OPEN_ATTEMPTS` times, until the option shows."""
+    opens it, even after the option has shown, so opening and choosing are repeated together, at most
+    `OPEN_ATTEMPTS` times, until the choice is made."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     box = page.locator(f".st-key-{key}").get_by_role("combobox")
     choice = page.get_by_role("option", name=option, exact=True)
+    wait = TIMEOUT_MS // OPEN_ATTEMPTS
     for attempt in range(1, OPEN_ATTEMPTS + 1):
         finished_run(page, expect)
         box.click()
         try:
-            expect(choice).to_be_visible(timeout=TIMEOUT_MS // OPEN_ATTEMPTS)
+            expect(choice).to_be_visible(timeout=wait)
+            choice.click(timeout=wait)
             break
-        except AssertionError:
+        except (AssertionError, PlaywrightTimeout):
             if attempt == OPEN_ATTEMPTS:
                 raise
-    choice.click()
     page.keyboard.press("Escape")
 
 
