@@ -49,7 +49,7 @@ def db_upgrade(as_json: bool = JSON_OPTION) -> None:
 def _upgrade_summary(result: dict[str, Any]) -> str:
     summary = f"database at revision {result['to_revision']} (was {result['from_revision']})"
     if result["indexes_restored"]:
-        summary += f"; re-created the indexes an interrupted load had set aside: {', '.join(result['indexes_restored'])}"
+        summary += f"; re-created the indexes an interrupted import had set aside: {', '.join(result['indexes_restored'])}"
     return summary
 
 
