@@ -15,9 +15,9 @@ How: Microsoft Presidio's `AnalyzerEngine` with the offline `NoOpNlpEngine` (no 
 downloaded), our pattern recognisers plus Presidio's `phonenumbers`-based phone recogniser, and its
 `AnonymizerEngine` for the replacement. The analyzer costs a few milliseconds per text, so every text is first
 screened by one regular expression (`SCREEN`, run first by RE2 as `PREFILTER`) that matches anything any
-recogniser could report; only the few candidate texts reach the analyzer. The engines are built lazily, once per process, so callers stay
-picklable for worker processes; Presidio is imported without the transformers and torch it would pull in
-for NLP engines not used here (they stay importable afterwards).
+recogniser could report; only the few candidate texts reach the analyzer. The engines are built lazily, once
+per process, so callers stay picklable for worker processes; Presidio is imported without the transformers
+and torch it would pull in for NLP engines not used here (they stay importable afterwards).
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from sqlalchemy import Index, text
 from sqlalchemy.orm import Session
 
 from core.models import Base
-from core.sql import dialect_of
+from core.sql import dialect_of, pragmas, set_pragmas
 
 MIN_RECORDS: Final = 50_000
 SET_ASIDE: Final = (
@@ -44,7 +44,7 @@ SET_ASIDE: Final = (
     "ix_conversation_user_pseudonym",
 )
 REBUILDING: Final = "building indexes"
-SORTER_THREADS: Final = 4  # SQLite's worker threads for the sorts of CREATE INDEX (capped by the build)
+SORTER: Final = {"threads": 4}  # SQLite's worker threads for the sorts of CREATE INDEX (capped by the build)
 
 
 Stage = Callable[[str], None]  # names what a long job is doing now (`core.cli.output.Bar.stage`)
@@ -85,10 +85,12 @@ def restore_indexes(session: Session) -> list[str]:
     """Create the indexes of `SET_ASIDE` that are missing, in one transaction; returns their names."""
     missing = missing_indexes(session)
     if missing:
-        connection = session.connection()
-        connection.exec_driver_sql(f"PRAGMA threads = {SORTER_THREADS}")
+        declared = _declared()
+        usual = pragmas(session, SORTER)
+        set_pragmas(session, SORTER)
         for name in missing:
-            _declared()[name].create(connection)
+            declared[name].create(session.connection())
+        set_pragmas(session, usual)
         session.commit()
     return missing
 
